@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels synguard supports, in one place.
+ * The SG_HAVE_* flags come from header probes in Kbuild, not from
+ * LINUX_VERSION_CODE: Debian backports networking changes.
+ */
+#ifndef _SG_COMPAT_H
+#define _SG_COMPAT_H
+
+#include <net/tcp.h>
+
+/* 6.6 made __cookie_v[46]_check() read the cookie from the header. */
+#ifdef SG_HAVE_COOKIE_CHECK_2ARG
+#define sg_cookie_v4_check(iph, th)	__cookie_v4_check(iph, th)
+#define sg_cookie_v6_check(iph, th)	__cookie_v6_check(iph, th)
+#else
+#define sg_cookie_v4_check(iph, th) \
+	__cookie_v4_check(iph, th, ntohl((th)->ack_seq) - 1)
+#define sg_cookie_v6_check(iph, th) \
+	__cookie_v6_check(iph, th, ntohl((th)->ack_seq) - 1)
+#endif
+
+/* The millisecond clock TCP timestamps use. */
+static inline u32 sg_tcp_ms(void)
+{
+#ifdef SG_HAVE_TCP_CLOCK_MS
+	return tcp_clock_ms();
+#else
+	return tcp_time_stamp_raw();
+#endif
+}
+
+#endif /* _SG_COMPAT_H */

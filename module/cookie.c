@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYN cookies on the kernel's behalf.
+ *
+ * A cookie SYN-ACK is built exactly as the kernel's own cookie path
+ * (tcp_conn_request() with want_cookie) would build it: the sequence
+ * number is the kernel's cookie, made with the kernel's secret; the
+ * timestamp carries the client's window scale, SACK and ECN in its low
+ * bits plus the kernel's per-connection offset; and the window scale
+ * advertised is the one cookie_v4_check() and cookie_v6_check() will
+ * compute when they turn the returning ACK into a socket. Any mismatch
+ * there corrupts flow control silently, so every input of that
+ * computation is read from the same place the kernel reads it.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
+#include <net/secure_seq.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "cookie.h"
+#include "tcpopt.h"
+
+/* What one SYN-ACK will carry, worked out before it is built. */
+struct sg_synack {
+	struct sg_synopt in;		/* the SYN's options */
+	struct sg_synack_opt out;	/* ours */
+	u32 cookie;
+	u16 window;
+	bool ecn_ok;
+};
+
+/*
+ * The receive window and window scale for a new connection on @lsk, as
+ * cookie_v4_check() derives them from tcp_full_space(), the route's
+ * metrics and tcp_select_initial_window(). That function is not
+ * exported on every kernel we support, so this mirrors it; the window
+ * scale formula is the same on all of them.
+ */
+static void sg_initial_window(const struct sock *lsk,
+			      const struct dst_entry *dst, u32 mss,
+			      bool wscale_ok, u32 *rcv_wnd, u8 *rcv_wscale)
+{
+	const struct net *net = sock_net(lsk);
+	int full_space = tcp_full_space(lsk);
+	u32 clamp, space, init_rcv_wnd;
+
+	clamp = READ_ONCE(tcp_sk(lsk)->window_clamp) ?:
+		dst_metric(dst, RTAX_WINDOW);
+	if (lsk->sk_userlocks & SOCK_RCVBUF_LOCK &&
+	    (clamp > full_space || clamp == 0))
+		clamp = full_space;
+	if (!clamp)
+		clamp = U16_MAX << TCP_MAX_WSCALE;
+
+	space = min_t(u32, clamp, max(full_space, 0));
+	if (space > mss)
+		space = rounddown(space, mss);
+	*rcv_wnd = space;
+	if (READ_ONCE(net->ipv4.sysctl_tcp_workaround_signed_windows))
+		*rcv_wnd = min_t(u32, space, MAX_TCP_WINDOW);
+	init_rcv_wnd = dst_metric(dst, RTAX_INITRWND);
+	if (init_rcv_wnd)
+		*rcv_wnd = min(*rcv_wnd, init_rcv_wnd * mss);
+
+	*rcv_wscale = 0;
+	if (wscale_ok) {
+		space = max_t(u32, space,
+			      READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]));
+		space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
+		space = min(space, clamp);
+		*rcv_wscale = clamp_t(int, ilog2(space) - 15, 0,
+				      TCP_MAX_WSCALE);
+	}
+}
+
+static unsigned int sg_allowed_options(const struct net *net)
+{
+	unsigned int allow = 0;
+
+	if (READ_ONCE(net->ipv4.sysctl_tcp_timestamps))
+		allow |= SG_ALLOW_TS;
+	if (READ_ONCE(net->ipv4.sysctl_tcp_sack))
+		allow |= SG_ALLOW_SACK;
+	if (READ_ONCE(net->ipv4.sysctl_tcp_window_scaling))
+		allow |= SG_ALLOW_WSCALE;
+	return allow;
+}
+
+/*
+ * The options and the MSS the cookie will encode. tcp_conn_request()
+ * drops window scaling and SACK for a cookie
+ * without a timestamp (there is nowhere to keep them), and ECN too.
+ */
+static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
+			      struct sock *lsk, const struct sg_pkt *pkt,
+			      const struct dst_entry *dst, u8 dsfield,
+			      u16 *mss)
+{
+	const struct tcphdr *th = pkt->th;
+	u16 user_mss = READ_ONCE(tcp_sk(lsk)->rx_opt.user_mss);
+	u32 advmss;
+
+	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			sg_allowed_options(net), &sa->in);
+	if (!sa->in.saw_tstamp) {
+		sa->in.wscale_ok = 0;
+		sa->in.wscale = 0;
+		sa->in.sack_ok = 0;
+	}
+	if (sa->in.mss)
+		*mss = user_mss && user_mss < sa->in.mss ? user_mss :
+							 sa->in.mss;
+
+	/* tcp_ecn_create_request() */
+	sa->ecn_ok = false;
+	if (sa->in.saw_tstamp && th->ece && th->cwr)
+		sa->ecn_ok = ((!INET_ECN_is_not_ect(dsfield) || th->res1) &&
+			      (READ_ONCE(net->ipv4.sysctl_tcp_ecn) ||
+			       dst_feature(dst, RTAX_FEATURE_ECN))) ||
+			     tcp_ca_needs_ecn(lsk);
+
+	advmss = dst_metric_advmss(dst);
+	sa->out = (struct sg_synack_opt) {
+		.mss = user_mss && user_mss < advmss ? user_mss : advmss,
+		.tstamp_ok = sa->in.saw_tstamp,
+		.sack_ok = sa->in.sack_ok,
+		.wscale_ok = sa->in.wscale_ok,
+		.tsecr = sa->in.tsval,
+	};
+}
+
+/*
+ * The window and window scale, from the MSS the cookie encodes: that is
+ * the MSS the kernel will compute them with.
+ */
+static void sg_synack_window(struct sg_synack *sa, const struct sock *lsk,
+			     const struct dst_entry *dst, u16 mss)
+{
+	u32 rcv_wnd;
+
+	sg_initial_window(lsk, dst, mss, sa->in.wscale_ok, &rcv_wnd,
+			  &sa->out.wscale);
+	sa->window = min(rcv_wnd, 65535U);
+}
+
+/* The TCP header and options of the SYN-ACK, checksum left to the caller. */
+static struct tcphdr *sg_synack_put_tcp(struct sk_buff *nskb,
+					const struct sg_synack *sa,
+					const struct tcphdr *th)
+{
+	u8 opts[SG_SYNACK_OPT_MAX];
+	unsigned int optlen = sg_tcpopt_write(opts, &sa->out);
+	struct tcphdr *nth;
+
+	skb_set_transport_header(nskb, nskb->len);
+	nth = skb_put_zero(nskb, sizeof(*nth));
+	skb_put_data(nskb, opts, optlen);
+	nth->source = th->dest;
+	nth->dest = th->source;
+	nth->seq = htonl(sa->cookie);
+	nth->ack_seq = htonl(ntohl(th->seq) + 1);
+	nth->doff = (sizeof(*nth) + optlen) / 4;
+	nth->syn = 1;
+	nth->ack = 1;
+	nth->ece = sa->ecn_ok;
+	nth->window = htons(sa->window);
+	return nth;
+}
+
+static struct sk_buff *sg_synack_alloc(unsigned int nhlen)
+{
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(LL_MAX_HEADER + nhlen + sizeof(struct tcphdr) +
+			 SG_SYNACK_OPT_MAX, GFP_ATOMIC);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, LL_MAX_HEADER);
+	skb_reset_network_header(nskb);
+	/* The reply must not create a conntrack entry either. */
+	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+	return nskb;
+}
+
+static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
+			const struct sg_pkt *pkt, struct sock *lsk)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = pkt->th;
+	struct net *net = sn->net;
+	struct sg_synack sa;
+	struct sk_buff *nskb;
+	struct iphdr *niph;
+	struct tcphdr *nth;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u16 mss = TCP_MSS_DEFAULT;
+	unsigned int len;
+
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.daddr = iph->saddr;
+	fl4.saddr = iph->daddr;
+	fl4.flowi4_oif = READ_ONCE(lsk->sk_bound_dev_if);
+	fl4.flowi4_mark = inet_request_mark(lsk, skb);
+	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.fl4_sport = th->dest;
+	fl4.fl4_dport = th->source;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		sg_stat_inc(sn, SYNACK_UNROUTABLE);
+		return -EHOSTUNREACH;
+	}
+
+	sg_synack_prepare(&sa, net, lsk, pkt, &rt->dst,
+			  ipv4_get_dsfield(iph), &mss);
+	sa.cookie = __cookie_v4_init_sequence(iph, th, &mss);
+	if (sa.in.saw_tstamp) {
+		union tcp_seq_and_ts_off st;
+
+		st = secure_tcp_seq_and_ts_off(net, iph->daddr, iph->saddr,
+					       th->dest, th->source);
+		sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in, sa.ecn_ok) +
+			       st.ts_off;
+	}
+	sg_synack_window(&sa, lsk, &rt->dst, mss);
+
+	nskb = sg_synack_alloc(sizeof(*niph));
+	if (!nskb) {
+		dst_release(&rt->dst);
+		sg_stat_inc(sn, SYNACK_NOMEM);
+		return -ENOMEM;
+	}
+	niph = skb_put_zero(nskb, sizeof(*niph));
+	niph->version = 4;
+	niph->ihl = sizeof(*niph) / 4;
+	niph->frag_off = htons(IP_DF);
+	niph->ttl = ip4_dst_hoplimit(&rt->dst);
+	niph->protocol = IPPROTO_TCP;
+	niph->saddr = iph->daddr;
+	niph->daddr = iph->saddr;
+
+	nth = sg_synack_put_tcp(nskb, &sa, th);
+	len = nskb->len - sizeof(*niph);
+	nth->check = tcp_v4_check(len, niph->saddr, niph->daddr,
+				  csum_partial(nth, len, 0));
+	nskb->ip_summed = CHECKSUM_NONE;
+	nskb->protocol = htons(ETH_P_IP);
+	nskb->mark = fl4.flowi4_mark;
+	skb_dst_set(nskb, &rt->dst);
+
+	tcp_synq_overflow(lsk);
+	ip_local_out(net, NULL, nskb);
+	return 0;
+}
+
+static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
+			const struct sg_pkt *pkt, struct sock *lsk)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct tcphdr *th = pkt->th;
+	struct net *net = sn->net;
+	struct dst_entry *dst;
+	struct ipv6hdr *nip6h;
+	struct sg_synack sa;
+	struct sk_buff *nskb;
+	struct tcphdr *nth;
+	struct flowi6 fl6;
+	u16 mss = IPV6_MIN_MTU - sizeof(struct tcphdr) -
+		  sizeof(struct ipv6hdr);
+	unsigned int len;
+
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.daddr = ip6h->saddr;
+	fl6.saddr = ip6h->daddr;
+	fl6.flowi6_oif = READ_ONCE(lsk->sk_bound_dev_if);
+	/* As tcp_v6_init_req(): a link-local peer is reached where it was. */
+	if (!fl6.flowi6_oif &&
+	    ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
+		fl6.flowi6_oif = pkt->iif;
+	fl6.flowi6_mark = inet_request_mark(lsk, skb);
+	fl6.flowi6_proto = IPPROTO_TCP;
+	fl6.fl6_sport = th->dest;
+	fl6.fl6_dport = th->source;
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error) {
+		dst_release(dst);
+		sg_stat_inc(sn, SYNACK_UNROUTABLE);
+		return -EHOSTUNREACH;
+	}
+
+	sg_synack_prepare(&sa, net, lsk, pkt, dst,
+			  ipv6_get_dsfield(ip6h), &mss);
+	sa.cookie = __cookie_v6_init_sequence(ip6h, th, &mss);
+	if (sa.in.saw_tstamp) {
+		union tcp_seq_and_ts_off st;
+
+		st = secure_tcpv6_seq_and_ts_off(net, ip6h->daddr.s6_addr32,
+						 ip6h->saddr.s6_addr32,
+						 th->dest, th->source);
+		sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in, sa.ecn_ok) +
+			       st.ts_off;
+	}
+	sg_synack_window(&sa, lsk, dst, mss);
+
+	nskb = sg_synack_alloc(sizeof(*nip6h));
+	if (!nskb) {
+		dst_release(dst);
+		sg_stat_inc(sn, SYNACK_NOMEM);
+		return -ENOMEM;
+	}
+	nip6h = skb_put_zero(nskb, sizeof(*nip6h));
+	ip6_flow_hdr(nip6h, 0, 0);
+	nip6h->nexthdr = IPPROTO_TCP;
+	nip6h->hop_limit = ip6_dst_hoplimit(dst);
+	nip6h->saddr = ip6h->daddr;
+	nip6h->daddr = ip6h->saddr;
+
+	nth = sg_synack_put_tcp(nskb, &sa, th);
+	len = nskb->len - sizeof(*nip6h);
+	nth->check = tcp_v6_check(len, &nip6h->saddr, &nip6h->daddr,
+				  csum_partial(nth, len, 0));
+	nskb->ip_summed = CHECKSUM_NONE;
+	nskb->protocol = htons(ETH_P_IPV6);
+	nskb->mark = fl6.flowi6_mark;
+	skb_dst_set(nskb, dst);
+
+	tcp_synq_overflow(lsk);
+	ip6_local_out(net, NULL, nskb);
+	return 0;
+}
+
+/*
+ * Answers the SYN in @skb with a cookie SYN-ACK on behalf of listener
+ * @lsk, and consumes the SYN. The listener is stamped as overflowing,
+ * because the kernel only validates cookies at a listener that
+ * overflowed within the last two minutes.
+ */
+unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
+			      const struct sg_pkt *pkt, struct sock *lsk)
+{
+	int ret;
+
+	if (pkt->t.family == AF_INET)
+		ret = sg_synack_v4(sn, skb, pkt, lsk);
+	else
+		ret = sg_synack_v6(sn, skb, pkt, lsk);
+	if (ret)
+		return NF_DROP;
+
+	sg_stat_inc(sn, COOKIES_SENT);
+	if (READ_ONCE(sn->last_cookie) != jiffies)
+		WRITE_ONCE(sn->last_cookie, jiffies);
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+/* Whether the ACK in @skb carries a cookie made with the kernel's secret. */
+bool sg_cookie_ack_valid(struct sk_buff *skb, const struct sg_pkt *pkt)
+{
+	if (pkt->t.family == AF_INET)
+		return sg_cookie_v4_check(ip_hdr(skb), pkt->th) != 0;
+	return sg_cookie_v6_check(ipv6_hdr(skb), pkt->th) != 0;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synguard: a SYN-flood defence at netfilter PREROUTING.
+ *
+ * Module init and exit, and the per network namespace life cycle.
+ */
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "synguard.h"
+#include "halfopen.h"
+#include "hook.h"
+#include "policy.h"
+#include "sysfs.h"
+#include "version.h"
+
+unsigned int sg_net_id __read_mostly;
+
+LIST_HEAD(sg_nets);
+DEFINE_MUTEX(sg_nets_lock);
+
+/*
+ * Load-time defaults for every namespace; runtime changes go through
+ * netlink and are per namespace.
+ */
+static char *mode = "auto";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "Default mode: off, monitor, auto or always");
+
+static unsigned int table_size = SG_DEFAULT_TABLE_SIZE;
+module_param(table_size, uint, 0444);
+MODULE_PARM_DESC(table_size, "Default half-open table slots per namespace");
+
+static struct sg_config sg_default_config;
+
+static int __net_init sg_net_init(struct net *net)
+{
+	struct sg_net *sn = sg_net(net);
+	int ret;
+
+	sn->net = net;
+	sn->cfg = sg_default_config;
+	mutex_init(&sn->lock);
+
+	sn->stats = alloc_percpu(struct sg_stats);
+	if (!sn->stats)
+		return -ENOMEM;
+
+	ret = sg_halfopen_init(sn);
+	if (ret)
+		goto err_free_stats;
+
+	sg_policy_init(sn);
+
+	ret = sg_hook_register(net);
+	if (ret)
+		goto err_halfopen;
+
+	mutex_lock(&sg_nets_lock);
+	list_add_tail(&sn->list, &sg_nets);
+	mutex_unlock(&sg_nets_lock);
+	return 0;
+
+err_halfopen:
+	sg_policy_stop(sn);
+	sg_halfopen_destroy(sn);
+err_free_stats:
+	free_percpu(sn->stats);
+	return ret;
+}
+
+static void __net_exit sg_net_exit(struct net *net)
+{
+	struct sg_net *sn = sg_net(net);
+
+	/* Fold this namespace's counters into the totals before they go. */
+	mutex_lock(&sg_nets_lock);
+	list_del(&sn->list);
+	sg_stats_retire(sn);
+	mutex_unlock(&sg_nets_lock);
+
+	sg_hook_unregister(net);
+	sg_policy_stop(sn);
+	sg_halfopen_destroy(sn);
+	free_percpu(sn->stats);
+}
+
+static struct pernet_operations sg_net_ops = {
+	.init = sg_net_init,
+	.exit = sg_net_exit,
+	.id = &sg_net_id,
+	.size = sizeof(struct sg_net),
+};
+
+static int __init sg_init(void)
+{
+	int ret;
+
+	ret = sg_mode_parse(mode);
+	if (ret < 0) {
+		pr_err("invalid mode '%s'\n", mode);
+		return ret;
+	}
+	sg_config_defaults(&sg_default_config);
+	sg_default_config.mode = ret;
+	ret = sg_table_size_check(table_size);
+	if (ret) {
+		pr_err("table_size %u out of range [%u, %u]\n", table_size,
+		       SG_MIN_TABLE_SIZE, SG_MAX_TABLE_SIZE);
+		return ret;
+	}
+	sg_default_config.table_size = table_size;
+
+	ret = sg_sysfs_init();
+	if (ret)
+		return ret;
+
+	ret = register_pernet_subsys(&sg_net_ops);
+	if (ret)
+		goto err_sysfs;
+
+	pr_info("version %s loaded\n", SYNGUARD_VERSION);
+	return 0;
+
+err_sysfs:
+	sg_sysfs_exit();
+	return ret;
+}
+
+static void __exit sg_exit(void)
+{
+	unregister_pernet_subsys(&sg_net_ops);
+	sg_sysfs_exit();
+}
+
+module_init(sg_init);
+module_exit(sg_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("SYN-flood defence with half-open tracking and SYN cookies");
+MODULE_AUTHOR("The synguard developers");
+MODULE_VERSION(SYNGUARD_VERSION);

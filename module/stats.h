@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SG_STATS_H
+#define _SG_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/*
+ * The one list of counters. sysfs, netlink and the documentation all
+ * take their names from here, so they cannot drift apart.
+ */
+#define SG_STATS(X)						\
+	X(SYN_RECEIVED,		syn_received)			\
+	X(SYN_PASSED,		syn_passed)			\
+	X(COOKIES_SENT,		cookies_sent)			\
+	X(COOKIES_VALIDATED,	cookies_validated)		\
+	X(COOKIES_REJECTED,	cookies_rejected)		\
+	X(HALFOPEN_ADDED,	halfopen_added)			\
+	X(HALFOPEN_COMPLETED,	halfopen_completed)		\
+	X(HALFOPEN_RESET,	halfopen_reset)			\
+	X(HALFOPEN_EXPIRED,	halfopen_expired)		\
+	X(TABLE_FULL,		table_full)			\
+	X(SOURCE_LIMIT_HITS,	source_limit_hits)		\
+	X(COOKIE_MODE_ENTRIES,	cookie_mode_entries)		\
+	X(COOKIE_MODE_EXITS,	cookie_mode_exits)		\
+	X(SYNCOOKIES_DISABLED,	syncookies_disabled)		\
+	X(BAD_CHECKSUM,		bad_checksum)			\
+	X(SYNACK_UNROUTABLE,	synack_unroutable)		\
+	X(SYNACK_NOMEM,		synack_nomem)
+
+enum sg_stat {
+#define SG_STAT_ENUM(upper, lower) SG_STAT_##upper,
+	SG_STATS(SG_STAT_ENUM)
+#undef SG_STAT_ENUM
+	SG_STAT_MAX
+};
+
+extern const char *const sg_stat_names[SG_STAT_MAX];
+
+/*
+ * Per-CPU and per-netns. Writers are the packet path in softirq context
+ * on the local CPU only; readers sum all CPUs without a lock and accept
+ * a slightly stale total. u64 increments are single instructions on the
+ * 64-bit machines this module is built for.
+ */
+struct sg_stats {
+	u64 c[SG_STAT_MAX];
+};
+
+#define sg_stat_inc(sn, idx) this_cpu_inc((sn)->stats->c[SG_STAT_##idx])
+
+#endif /* _SG_STATS_H */

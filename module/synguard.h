@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SG_SYNGUARD_H
+#define _SG_SYNGUARD_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <linux/synguard.h>
+
+#include "stats.h"
+
+struct sg_halfopen;
+
+/*
+ * Settings of one network namespace. The packet path reads each field
+ * with READ_ONCE() and never takes a lock; writers hold sg_net.lock and
+ * validate a whole new configuration before publishing any field of it.
+ */
+struct sg_config {
+	u32 mode;		/* enum synguard_mode */
+	u32 halfopen_high;	/* tracked half-opens that start cookie mode */
+	u32 halfopen_low;	/* ...and the count it must fall below to end */
+	u32 syn_rate_low;	/* SYNs/s under which cookie mode may end */
+	u32 cooldown;		/* calm seconds before cookie mode ends */
+	u32 halfopen_timeout;	/* ms before an unanswered SYN is forgotten */
+	u32 table_size;		/* half-open slots */
+	u32 source_limit;	/* half-opens one source prefix may hold */
+	u8 prefix4;		/* source prefix length, IPv4 */
+	u8 prefix6;		/* source prefix length, IPv6 */
+};
+
+/* Per network namespace state, allocated by the pernet core. */
+struct sg_net {
+	struct net *net;
+	struct sg_config cfg;
+	struct sg_stats __percpu *stats;
+
+	/*
+	 * The table is replaced (resize) under @lock and freed after an RCU
+	 * grace period; the packet path runs inside the RCU read section
+	 * netfilter holds around every hook.
+	 */
+	struct sg_halfopen __rcu *table;
+
+	/*
+	 * Cookie mode. Set from the packet path the moment a watermark is
+	 * crossed; cleared only by the policy work. Both with WRITE_ONCE().
+	 */
+	bool under_attack;
+	unsigned long last_cookie;	/* jiffies of the last cookie sent */
+
+	/* Owned by the policy work, which runs once a second. */
+	struct delayed_work policy_work;
+	u64 last_syn_total;
+	u32 syn_rate;
+	u32 calm_seconds;
+
+	struct mutex lock;		/* config writers, table swaps */
+	struct list_head list;		/* on sg_nets, under sg_nets_lock */
+};
+
+extern unsigned int sg_net_id;
+
+static inline struct sg_net *sg_net(const struct net *net)
+{
+	return net_generic(net, sg_net_id);
+}
+
+/* Every live namespace's state; sysfs sums over it. */
+extern struct list_head sg_nets;
+extern struct mutex sg_nets_lock;
+
+u64 sg_stat_sum(const struct sg_net *sn, enum sg_stat idx);
+u64 sg_stat_total(enum sg_stat idx);
+
+#endif /* _SG_SYNGUARD_H */

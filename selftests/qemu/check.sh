@@ -1,0 +1,406 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck source-path=SCRIPTDIR
+#
+# check.sh [KVERS...]: build synguard for each Debian kernel named (default
+# "6.1 6.12"), boot that kernel under QEMU (TCG) with this machine's root
+# shared read-only over 9p, run the selftests/*.sh inside and report TAP.
+#
+# Environment:
+#   TESTS="a b"                 run only these selftests (names, with or
+#                               without .sh; spaces or commas)
+#   SYNGUARD_QEMU_TIMEOUT=1200  seconds one guest may run before it is killed
+#   SYNGUARD_TEST_TIMEOUT=300   default per-test timeout inside the guest
+#                               (a test overrides it with "# timeout: N")
+#   SYNGUARD_QEMU_SMP=2, SYNGUARD_QEMU_MEM=2G
+#
+# Per kernel, everything lands in build/<kver>/: build.log, console.log,
+# qemu.log, results/<test>.log and results/tap.txt. The last line printed is
+# always "selftests: N passed, N failed, N skipped"; the exit status is
+# non-zero if anything failed.
+
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build="$repo/build"
+
+qemu_timeout=${SYNGUARD_QEMU_TIMEOUT:-1200}
+test_timeout=${SYNGUARD_TEST_TIMEOUT:-300}
+qemu_smp=${SYNGUARD_QEMU_SMP:-2}
+qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
+
+# Kernel messages that fail a run wherever they appear on the console.
+splat_re='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN'
+splat_re+='|possible circular locking|lockdep|refcount_t:|kernel BUG'
+splat_re+='|Kernel panic|INFO: task .* blocked|RCU stall|rcu_sched self-detected'
+splat_re+='|self-detected stall|detected stalls? on CPU|rcu: INFO'
+
+# Modules the initramfs needs to reach the root over 9p; whichever of them
+# (or of their dependencies) are built in are left out.
+initramfs_mods=(virtio_pci 9pnet_virtio 9p overlay)
+
+# Executable selftests/*.sh that are not tests.
+not_tests=(lib.sh checkpatch.sh)
+
+passed=0 failed=0 skipped=0
+
+# The run is over: the summary is always the last line.
+finish()
+{
+	echo "selftests: $passed passed, $failed failed, $skipped skipped"
+	((failed == 0))
+	exit
+}
+
+note() { echo "# $*"; }
+
+# fail_item NAME REASON: a failure that is not a guest test.
+fail_item()
+{
+	echo "not ok - $1 # $2"
+	failed=$((failed + 1))
+}
+
+# resolve_kver 6.1|6.12|FULL: print the newest installed kernel release of
+# that series that has an image, modules and headers.
+resolve_kver()
+{
+	local want=$1 img rel
+	local -a found=()
+
+	if [[ -e /boot/vmlinuz-$want ]]; then
+		found=("$want")
+	else
+		# "6.1.*" cannot match 6.12: the dot after the minor is literal.
+		for img in /boot/vmlinuz-"$want".*-amd64; do
+			[[ -e "$img" ]] || continue
+			rel=${img#/boot/vmlinuz-}
+			[[ "$rel" == *-cloud-* || "$rel" == *-rt-* ]] && continue
+			found+=("$rel")
+		done
+	fi
+	for rel in $(printf '%s\n' "${found[@]}" | sort -rV); do
+		if [[ -d /lib/modules/$rel && -d /usr/src/linux-headers-$rel ]]; then
+			echo "$rel"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# select_tests: fill the array tests with selftest names, sorted, filtered by
+# $TESTS.
+select_tests()
+{
+	local f name skip want
+	local -a all=() wanted=()
+
+	for f in "$repo"/selftests/*.sh; do
+		[[ -f "$f" && -x "$f" ]] || continue
+		name=${f##*/}
+		skip=
+		for want in "${not_tests[@]}"; do
+			[[ "$name" == "$want" ]] && skip=1
+		done
+		[[ -n "$skip" ]] || all+=("${name%.sh}")
+	done
+
+	tests=()
+	if [[ -z "${TESTS:-}" ]]; then
+		tests=("${all[@]}")
+		return 0
+	fi
+	read -r -a wanted <<<"${TESTS//,/ }"
+	for want in "${wanted[@]}"; do
+		want=${want##*/}
+		want=${want%.sh}
+		if [[ " ${all[*]} " != *" $want "* ]]; then
+			echo "check.sh: no executable selftests/$want.sh" >&2
+			return 1
+		fi
+		tests+=("$want")
+	done
+}
+
+# Print the order in which to insmod the modules named in initramfs_mods
+# for release $1, dependencies first, as paths relative to /lib/modules/$1.
+module_load_order()
+{
+	local kver=$1 line file deps name d i
+	local -A path=() depends=() seen=()
+	local -a order=() list
+
+	while IFS= read -r line; do
+		file=${line%%:*}
+		deps=${line#*:}
+		name=${file##*/}
+		name=${name%%.ko*}
+		name=${name//-/_}
+		path[$name]=$file
+		depends[$name]=$deps
+	done <"/lib/modules/$kver/modules.dep"
+
+	for name in "${initramfs_mods[@]}"; do
+		if [[ -z "${path[$name]:-}" ]]; then
+			if ! grep -q "/${name//_/[-_]}\.ko" \
+				"/lib/modules/$kver/modules.builtin"; then
+				echo "check.sh: module $name missing for $kver" >&2
+				return 1
+			fi
+			continue
+		fi
+		# modules.dep lists the whole closure; load it from the end.
+		read -r -a list <<<"${depends[$name]} ${path[$name]}"
+		for ((i = ${#list[@]} - 2; i >= -1; i--)); do
+			if ((i < 0)); then
+				d=${list[-1]}
+			else
+				d=${list[i]}
+			fi
+			[[ -n "${seen[$d]:-}" ]] && continue
+			seen[$d]=1
+			order+=("$d")
+		done
+	done
+	printf '%s\n' "${order[@]}"
+}
+
+# build_initramfs KVER OUT: busybox, the 9p/overlay modules and our /init,
+# cached under OUT keyed by everything that goes in.
+build_initramfs()
+{
+	local kver=$1 out=$2 busybox key stage m base
+	local -a mods
+
+	busybox=$(command -v busybox) || {
+		echo "check.sh: busybox not found" >&2
+		return 1
+	}
+	m=$(module_load_order "$kver") || return 1
+	mapfile -t mods < <(printf '%s' "$m" | grep .)
+
+	key=$(
+		{
+			sha256sum "$busybox" "$here/initramfs-init.sh" "$0"
+			for m in "${mods[@]}"; do
+				sha256sum "/lib/modules/$kver/$m"
+			done
+		} | sha256sum | cut -d' ' -f1
+	)
+	if [[ -f "$out/initramfs.cpio" && -f "$out/initramfs.key" &&
+		"$(cat "$out/initramfs.key")" == "$key" ]]; then
+		return 0
+	fi
+
+	stage="$out/initramfs.d"
+	rm -rf "$stage"
+	mkdir -p "$stage/bin" "$stage/etc" "$stage/lib/modules" "$stage/dev" \
+		"$stage/proc" "$stage/sys"
+	cp "$busybox" "$stage/bin/busybox"
+	cp "$here/initramfs-init.sh" "$stage/init"
+	chmod 0755 "$stage/init" "$stage/bin/busybox"
+	: >"$stage/etc/modules"
+	for m in "${mods[@]}"; do
+		base=${m##*/}
+		base=${base%%.ko*}.ko
+		case "$m" in
+		*.ko.xz) xz -dc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
+		*.ko.zst) zstd -qdc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
+		*.ko.gz) gzip -dc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
+		*) cp "/lib/modules/$kver/$m" "$stage/lib/modules/$base" ;;
+		esac || return 1
+		echo "$base" >>"$stage/etc/modules"
+	done
+	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) >"$out/initramfs.cpio.tmp" ||
+		return 1
+	mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
+	echo "$key" >"$out/initramfs.key"
+	rm -rf "$stage"
+}
+
+# build_tools: the userspace tools, once for all kernels.
+build_tools()
+{
+	mkdir -p "$build"
+	if [[ ! -f "$repo/tools/Makefile" ]]; then
+		note "WARNING: no tools/Makefile yet; not building the tools"
+		return 0
+	fi
+	if ! make -C "$repo" tools >"$build/tools.log" 2>&1; then
+		tail -n 30 "$build/tools.log" | sed 's/^/# /'
+		fail_item build-tools "make tools failed, see $build/tools.log"
+		return 1
+	fi
+}
+
+# build_module KVER OUT
+build_module()
+{
+	local kver=$1 out=$2
+
+	rm -f "$out/synguard.ko"
+	if [[ ! -f "$repo/module/Kbuild" && ! -f "$repo/module/Makefile" ]]; then
+		note "WARNING: no module/Kbuild yet; tests that load synguard will fail"
+		return 0
+	fi
+	if ! make -C "$repo" -j"$(nproc)" modules-for \
+		KDIR="/usr/src/linux-headers-$kver" OUT="$out" \
+		>"$out/build.log" 2>&1; then
+		tail -n 30 "$out/build.log" | sed 's/^/# /'
+		fail_item "build-$kver" "module build failed, see $out/build.log"
+		return 1
+	fi
+}
+
+# run_kernel KVER: build, boot, report.
+run_kernel()
+{
+	local kver=$1
+	local out="$build/$kver" res console qemu_rc tail_pid i line
+	local n=${#tests[@]} start status name got reason
+	local -a cmdline qemu
+	local -A result=()
+
+	res="$out/results"
+	console="$out/console.log"
+	mkdir -p "$out"
+
+	echo "# === $kver ==="
+	build_module "$kver" "$out" || return 0
+	if ! build_initramfs "$kver" "$out"; then
+		fail_item "initramfs-$kver" "cannot build the initramfs"
+		return 0
+	fi
+
+	rm -rf "$res"
+	mkdir -p "$res"
+	: >"$res/tap.txt"
+	: >"$console"
+
+	cmdline=(
+		console=ttyS0 panic_on_warn=1 oops=panic panic=-1
+		mitigations=off 8250.nr_uarts=1 rdinit=/init
+		"sg_repo=$repo" "sg_tests=$(IFS=,; echo "${tests[*]}")"
+		"sg_timeout=$test_timeout"
+	)
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	qemu=(
+		qemu-system-x86_64 -accel tcg,thread=multi -cpu max
+		-smp "$qemu_smp" -m "$qemu_mem"
+		-nographic -nodefaults -no-user-config -no-reboot
+		-monitor none -serial "file:$console"
+		-kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio"
+		-append "${cmdline[*]}"
+		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+		-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap"
+		-device virtio-rng-pci
+	)
+
+	echo "TAP version 13"
+	echo "1..$((n + 1))"
+	start=$SECONDS
+	timeout -k 10 "$qemu_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+	local qemu_pid=$!
+	# Show results as the guest writes them.
+	tail -n +1 -F --pid="$qemu_pid" "$res/tap.txt" 2>/dev/null &
+	tail_pid=$!
+	wait "$qemu_pid"
+	qemu_rc=$?
+	wait "$tail_pid"
+
+	while IFS= read -r line; do
+		if [[ "$line" =~ ^(not\ )?ok\ ([0-9]+)\ ([^ ]+)(.*)$ ]]; then
+			i=${BASH_REMATCH[2]}
+			if [[ -n "${BASH_REMATCH[1]}" ]]; then
+				result[$i]=fail
+			elif [[ "${BASH_REMATCH[4]}" == *"# SKIP"* ]]; then
+				result[$i]=skip
+			else
+				result[$i]=pass
+			fi
+		fi
+	done <"$res/tap.txt"
+
+	for ((i = 1; i <= n; i++)); do
+		name=${tests[i - 1]}
+		got=${result[$i]:-}
+		case "$got" in
+		pass) passed=$((passed + 1)) ;;
+		skip) skipped=$((skipped + 1)) ;;
+		fail)
+			failed=$((failed + 1))
+			note "--- tail of $res/$name.log"
+			tail -n 25 "$res/$name.log" 2>/dev/null | sed 's/^/#   /'
+			;;
+		*)
+			failed=$((failed + 1))
+			echo "not ok $i $name # no result: the guest died or hung"
+			;;
+		esac
+	done
+
+	# The whole-run check: no kernel splat, and the guest got to the end.
+	reason=
+	if grep -a -q -E "$splat_re" "$console"; then
+		reason="kernel splat on the console"
+		grep -a -n -E "$splat_re" "$console" | head -n 20 | sed 's/^/#   /'
+	fi
+	status=$(cat "$res/done" 2>/dev/null)
+	if ((qemu_rc == 124 || qemu_rc == 137)); then
+		reason+="${reason:+; }guest killed after ${qemu_timeout}s"
+	elif [[ -z "$status" ]]; then
+		reason+="${reason:+; }no end-of-run marker (guest crashed?)"
+		grep -q SYNGUARD-INITRAMFS-FAILED "$console" &&
+			reason+=" - the initramfs failed"
+	elif [[ "$status" != clean ]]; then
+		reason+="${reason:+; }end of run: $status"
+	fi
+	if [[ -n "$reason" ]]; then
+		echo "not ok $((n + 1)) kernel-log-$kver # $reason"
+		failed=$((failed + 1))
+		tail -n 40 "$console" | sed 's/^/#   /'
+	else
+		echo "ok $((n + 1)) kernel-log-$kver"
+		passed=$((passed + 1))
+	fi
+	note "$kver: $((SECONDS - start))s in the guest; logs: $out/console.log, $res/"
+}
+
+main()
+{
+	local v kver
+	local -a want=("$@") kvers=()
+
+	# Run from make, we do not want its flags in our own makes.
+	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+
+	((${#want[@]})) || want=(6.1 6.12)
+
+	# shellcheck source=deps.sh
+	. "$here/deps.sh"
+	if ! synguard_install_deps; then
+		fail_item deps "cannot install the packages the harness needs"
+		finish
+	fi
+
+	select_tests || { fail_item tests "bad TESTS=${TESTS:-}"; finish; }
+	note "tests: ${tests[*]:-(none)}"
+
+	for v in "${want[@]}"; do
+		if kver=$(resolve_kver "$v"); then
+			kvers+=("$kver")
+		else
+			fail_item "kernel-$v" "no installed kernel $v with headers"
+		fi
+	done
+
+	build_tools
+	for kver in "${kvers[@]}"; do
+		run_kernel "$kver"
+	done
+	finish
+}
+
+main "$@"

@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test guest, after switch_root onto the host's root (read-only
+# 9p with a tmpfs overlay). Mounts the usual filesystems and the writable
+# results share, runs the selftests named on the kernel command line, each
+# under `timeout`, and writes TAP to the console and to results/tap.txt.
+#
+# Kernel command line:
+#   sg_repo=DIR       the source tree (same path as on the host)
+#   sg_tests=a,b,c    selftests/<name>.sh to run, in order
+#   sg_timeout=N      default per-test timeout in seconds (else 300); a test
+#                     overrides it with a "# timeout: N" line
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+
+console=/dev/console
+exec </dev/null >"$console" 2>&1
+
+say() { echo "$*"; }
+
+halt_guest()
+{
+	sync
+	poweroff -f
+	sleep 5
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts 2>/dev/null ||
+	{ mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts; }
+mkdir -p /dev/shm && mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+mount --make-rprivate /
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+
+hostname synguard-guest
+ip link set lo up
+modprobe -q virtio-rng 2>/dev/null
+
+repo='' tests='' def_timeout=300
+read -r -a cmdline </proc/cmdline
+for arg in "${cmdline[@]}"; do
+	case "$arg" in
+	sg_repo=*) repo=${arg#sg_repo=} ;;
+	sg_tests=*) tests=${arg#sg_tests=} ;;
+	sg_timeout=*) def_timeout=${arg#sg_timeout=} ;;
+	esac
+done
+
+# Fresh /run, /tmp and /var/tmp, unless that would hide the tree under test
+# (the overlay keeps them writable either way).
+for d in /run:0755 /tmp:1777 /var/tmp:1777; do
+	case "$repo/" in
+	"${d%:*}"/*) continue ;;
+	esac
+	mount -t tmpfs -o "mode=${d#*:}" tmpfs "${d%:*}"
+done
+
+kver=$(uname -r)
+results="$repo/build/$kver/results"
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none \
+	results "$results"; then
+	say "guest: cannot mount the results share on $results"
+	halt_guest
+fi
+
+export SYNGUARD_REPO="$repo"
+export SYNGUARD_KO="$repo/build/$kver/synguard.ko"
+export SYNGUARD_CTL="$repo/tools/synguardctl"
+export SYNGUARD_RESULTS="$results"
+export CI=${CI:-}
+
+tap="$results/tap.txt"
+: >"$tap"
+
+emit()
+{
+	say "$*"
+	echo "$*" >>"$tap"
+}
+
+unload_module()
+{
+	[[ -d /sys/module/synguard ]] || return 0
+	rmmod synguard && return 0
+	say "# rmmod synguard failed"
+	return 1
+}
+
+IFS=, read -r -a names <<<"$tests"
+say "# guest up: kernel $kver, ${#names[@]} test(s), $(nproc) CPU(s)"
+
+n=0
+for name in "${names[@]}"; do
+	n=$((n + 1))
+	script="$repo/selftests/$name.sh"
+	log="$results/$name.log"
+
+	unload_module
+	limit=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
+		"$script" 2>/dev/null | head -n1)
+	limit=${limit:-$def_timeout}
+
+	start=$SECONDS
+	(cd "$repo/selftests" && exec timeout -k 10 "$limit" "$script") \
+		>"$log" 2>&1 &
+	pid=$!
+	wait "$pid"
+	rc=$?
+	secs=$((SECONDS - start))
+	# Kill whatever the test left behind in its process group, then
+	# anything it left in named namespaces.
+	pkill -KILL -g "$pid" 2>/dev/null
+	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+
+	say "# $name: exit $rc after ${secs}s"
+	case $rc in
+	0) emit "ok $n $name" ;;
+	4) emit "ok $n $name # SKIP" ;;
+	124 | 137) emit "not ok $n $name # TIMEOUT after ${limit}s" ;;
+	*) emit "not ok $n $name # exit $rc" ;;
+	esac
+done
+
+state=clean
+unload_module || state=synguard-stuck
+
+# Leave the end-of-run marker last: the host treats its absence as a crash.
+say "SYNGUARD-SELFTESTS-DONE $state"
+echo "$state" >"$results/done"
+halt_guest
