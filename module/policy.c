@@ -29,8 +29,8 @@ void sg_config_defaults(struct sg_config *cfg)
 {
 	*cfg = (struct sg_config) {
 		.mode = SYNGUARD_MODE_AUTO,
-		.halfopen_high = 1024,
-		.halfopen_low = 128,
+		.halfopen_high = 128,
+		.halfopen_low = 32,
 		.syn_rate_low = 1000,
 		.cooldown = 5,
 		.halfopen_timeout = 5000,

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 400
+#
+# Bulk data through cookie connections arrives intact in both directions,
+# over IPv4 and IPv6, with window scaling, SACK and timestamps on, and
+# again with each turned off by sysctl on the server.
+#
+#   $CLI: veth0 10.0.1.1 fd00:1::1  <---->  $SRV: veth0 10.0.1.2 fd00:1::2
+#                                            synguard mode=always
+#
+# A window scale the kernel does not expect corrupts flow control
+# silently, which is why every transfer is several megabytes and compared
+# byte for byte. Each connection must cost exactly one cookie sent and one
+# validated, and the kernel must count each as a cookie it accepted.
+
+source "$(dirname "$0")/lib.sh"
+
+PORT=9100
+KB=3072
+
+sg_require_root
+sg_require_cmd socat nstat insmod
+
+if sg_loaded; then
+	echo "SKIP: synguard is already loaded"
+	exit "$ksft_skip"
+fi
+
+setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
+sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+sg_load mode=always || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
+
+# kstat NAME: the server's TcpExt counter NAME (absolute).
+kstat()
+{
+	ip netns exec "$SRV" nstat -asz "$1" | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# transfer_case LABEL SYSCTL=VALUE...: set the server sysctls, then move
+# data both ways over IPv4 and IPv6 through cookie connections.
+transfer_case()
+{
+	local label=$1 addr s0 v0 r0 f0 sent valid recv failed
+
+	shift
+	ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_window_scaling=1 \
+		net.ipv4.tcp_sack=1 net.ipv4.tcp_timestamps=1 "$@"
+	for addr in 10.0.1.2 fd00:1::2; do
+		s0=$(sg_counter cookies_sent)
+		v0=$(sg_counter cookies_validated)
+		r0=$(kstat TcpExtSyncookiesRecv)
+		f0=$(kstat TcpExtSyncookiesFailed)
+		sg_check "$label, $addr: ${KB} KiB each way intact" \
+			sg_tcp_transfer "$SRV" "$CLI" "$addr" "$PORT" "$KB"
+		sent=$(($(sg_counter cookies_sent) - s0))
+		valid=$(($(sg_counter cookies_validated) - v0))
+		recv=$(($(kstat TcpExtSyncookiesRecv) - r0))
+		failed=$(($(kstat TcpExtSyncookiesFailed) - f0))
+		# Two connections: one per direction.
+		if ((sent == 2 && valid == 2)); then
+			sg_pass "$label, $addr: 2 cookies sent, 2 validated"
+		else
+			sg_fail "$label, $addr: $sent cookies sent, $valid validated (want 2, 2)"
+		fi
+		if ((recv == 2 && failed == 0)); then
+			sg_pass "$label, $addr: the kernel accepted both cookies"
+		else
+			sg_fail "$label, $addr: kernel SyncookiesRecv +$recv, SyncookiesFailed +$failed"
+		fi
+	done
+}
+
+transfer_case "all options on"
+transfer_case "tcp_window_scaling=0" net.ipv4.tcp_window_scaling=0
+transfer_case "tcp_sack=0" net.ipv4.tcp_sack=0
+transfer_case "tcp_timestamps=0" net.ipv4.tcp_timestamps=0
+
+exit $ret

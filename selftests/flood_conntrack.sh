@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# The main job: a server with a conntrack firewall keeps serving through a
+# spoofed SYN flood once synguard is loaded.
+#
+#   $CLI: veth0 10.0.1.1  <---->  $SRV: veth0 10.0.1.2, default via 10.0.1.1
+#         hping3 --flood --rand-source -S      nft "ct state" rules,
+#         legit_client.py (40 connections)     nf_conntrack_max=512,
+#                                              echo server on port 8080
+#
+# Without synguard the flood fills the conntrack table and legitimate
+# connections fail; with synguard in `auto` at least 39 of 40 succeed and
+# the table stays far from full.
+
+source "$(dirname "$0")/lib.sh"
+
+PORT=8080
+SRV_IP=10.0.1.2
+CT_MAX=512
+LEGIT=40
+HERE=$(dirname "$0")
+
+sg_require_root
+sg_require_cmd hping3 nft socat python3 insmod
+
+if sg_loaded; then
+	echo "SKIP: synguard is already loaded"
+	exit "$ksft_skip"
+fi
+
+setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
+sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+ip -n "$SRV" route add default via 10.0.1.1
+
+ip netns exec "$SRV" nft -f - <<NFT || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		ct state invalid drop
+		tcp dport $PORT ct state new accept
+	}
+}
+NFT
+old_ct_max=$(sysctl -n net.netfilter.nf_conntrack_max)
+sysctl -qw net.netfilter.nf_conntrack_max=$CT_MAX
+ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+
+ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork,backlog=1024" PIPE &
+sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
+
+cleanup()
+{
+	sysctl -qw net.netfilter.nf_conntrack_max="$old_ct_max"
+	sg_cleanup
+}
+
+ct_count() { ip netns exec "$SRV" cat /proc/sys/net/netfilter/nf_conntrack_count; }
+ct_full() { (($(ct_count) >= CT_MAX - 8)); }
+
+FLOOD_PID=
+flood_start()
+{
+	ip netns exec "$CLI" hping3 -q -S -p "$PORT" --flood --rand-source \
+		"$SRV_IP" >/dev/null 2>&1 &
+	FLOOD_PID=$!
+}
+
+flood_stop()
+{
+	kill "$FLOOD_PID" 2>/dev/null
+	wait "$FLOOD_PID" 2>/dev/null
+}
+
+# ct_watch FILE: record the largest conntrack count until killed.
+ct_watch()
+{
+	local max=0 n
+
+	while :; do
+		n=$(ct_count)
+		((n > max)) && max=$n && echo "$max" >"$1"
+		sleep 0.2
+	done
+}
+
+# run_phase NAME: flood, measure the legitimate client, stop the flood.
+# Sets OK, P99, CT_PEAK.
+run_phase()
+{
+	local res watch peak="$SG_TMPDIR/ctpeak.$1"
+
+	ip netns exec "$SRV" conntrack -F >/dev/null 2>&1
+	echo 0 >"$peak"
+	flood_start
+	ct_watch "$peak" &
+	watch=$!
+	# Let the flood get going before the clients come.
+	busywait 10000 ct_full
+	sleep 2
+	res=$(ip netns exec "$CLI" python3 "$HERE/legit_client.py" \
+		"$SRV_IP" "$PORT" --count "$LEGIT" --timeout 2)
+	flood_stop
+	kill "$watch" 2>/dev/null
+	wait "$watch" 2>/dev/null
+	OK=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["ok"])' <<<"$res")
+	P99=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["p99_ms"])' <<<"$res")
+	CT_PEAK=$(cat "$peak")
+	sg_info "$1: $OK/$LEGIT legitimate connections, p99 connect ${P99} ms, conntrack peak $CT_PEAK/$CT_MAX"
+}
+
+# Connectivity pre-check, before any flood.
+sg_check "pre-check: the echo server answers" \
+	sg_tcp_connect "$CLI" "$SRV_IP" "$PORT" || exit $ret
+
+# --- without synguard: the failure this project exists for
+run_phase "without synguard"
+if ((CT_PEAK >= CT_MAX - 8)); then
+	sg_pass "without synguard: the flood fills the conntrack table ($CT_PEAK)"
+else
+	sg_fail "without synguard: conntrack peaked at $CT_PEAK, the flood did not fill it"
+fi
+if ((OK < LEGIT - 1)); then
+	sg_pass "without synguard: legitimate clients fail ($OK/$LEGIT)"
+else
+	sg_fail "without synguard: $OK/$LEGIT succeeded; the test shows nothing"
+fi
+
+# --- with synguard in auto
+sg_load mode=auto || { sg_fail "insmod synguard"; exit $ret; }
+sent0=$(sg_counter cookies_sent)
+valid0=$(sg_counter cookies_validated)
+entries0=$(sg_counter cookie_mode_entries)
+
+run_phase "with synguard (auto)"
+if ((OK >= LEGIT - 1)); then
+	sg_pass "with synguard: $OK/$LEGIT legitimate connections succeed"
+else
+	sg_fail "with synguard: only $OK/$LEGIT legitimate connections succeed"
+fi
+if ((CT_PEAK < CT_MAX / 2)); then
+	sg_pass "with synguard: conntrack stays far from full ($CT_PEAK/$CT_MAX)"
+else
+	sg_fail "with synguard: conntrack reached $CT_PEAK/$CT_MAX"
+fi
+
+sent=$(($(sg_counter cookies_sent) - sent0))
+valid=$(($(sg_counter cookies_validated) - valid0))
+entries=$(($(sg_counter cookie_mode_entries) - entries0))
+sg_info "cookies sent $sent, validated $valid, cookie-mode entries $entries"
+if ((entries >= 1)); then
+	sg_pass "auto entered cookie mode"
+else
+	sg_fail "auto never entered cookie mode"
+fi
+if ((sent > 1000)); then
+	sg_pass "flood SYNs were answered with cookies ($sent)"
+else
+	sg_fail "only $sent cookies sent under flood"
+fi
+# Legitimate clients that connected in cookie mode came back with a valid
+# cookie; the flood never does, so this is at most the client's count.
+if ((valid >= 1 && valid <= LEGIT)); then
+	sg_pass "cookies validated: $valid (of $OK legitimate connections)"
+else
+	sg_fail "cookies validated: $valid (of $OK legitimate connections)"
+fi
+
+exit $ret

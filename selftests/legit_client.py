@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A legitimate client: COUNT short connections, one after the other.
+
+    legit_client.py HOST PORT [--count N] [--timeout S]
+
+Each connection connects, sends a line and waits for the server to echo
+it. Prints one JSON object: {"ok": N, "total": N, "p50_ms": F,
+"p99_ms": F}; latencies are connect times of the successful ones.
+"""
+
+import argparse
+import json
+import socket
+import sys
+import time
+
+
+def one(host, port, timeout):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        t0 = time.monotonic()
+        s.connect((host, port))
+        t1 = time.monotonic()
+        msg = b"synguard says hello\n"
+        s.sendall(msg)
+        got = b""
+        while len(got) < len(msg):
+            chunk = s.recv(len(msg) - len(got))
+            if not chunk:
+                break
+            got += chunk
+        if got != msg:
+            raise IOError("echo mismatch")
+        return (t1 - t0) * 1000.0
+
+
+def pct(sorted_vals, p):
+    if not sorted_vals:
+        return None
+    i = min(len(sorted_vals) - 1, int(round(p / 100.0 * (len(sorted_vals) - 1))))
+    return round(sorted_vals[i], 2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("host")
+    ap.add_argument("port", type=int)
+    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--timeout", type=float, default=3.0)
+    a = ap.parse_args()
+
+    lat = []
+    for _ in range(a.count):
+        try:
+            lat.append(one(a.host, a.port, a.timeout))
+        except (OSError, IOError):
+            pass
+    lat.sort()
+    print(json.dumps({"ok": len(lat), "total": a.count,
+                      "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

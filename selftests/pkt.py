@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Craft single TCP segments for synguard's selftests.
+
+    pkt.py syn|ack SRC DST DPORT [--count N] [--bad-checksum] [--sport P]
+
+Sends COUNT segments from a raw socket with the given flags, random
+sequence and acknowledgement numbers and, unless --sport is given,
+random source ports. IPv4 or IPv6 follows from the addresses. Use only
+addresses inside network namespaces the test created.
+"""
+
+import argparse
+import ipaddress
+import random
+import socket
+import struct
+import sys
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def tcp_segment(src, dst, sport, dport, flags, seq, ack, opts, bad):
+    doff = (20 + len(opts)) // 4
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4,
+                      flags, 64240, 0, 0) + opts
+    if src.version == 4:
+        pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, 6, len(hdr))
+    else:
+        pseudo = src.packed + dst.packed + struct.pack("!IxxxB", len(hdr), 6)
+    c = csum(pseudo + hdr)
+    if bad:
+        c ^= 0x5A5A
+    return hdr[:16] + struct.pack("!H", c) + hdr[18:]
+
+
+def ip_packet(src, dst, payload):
+    if src.version == 4:
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload),
+                          random.getrandbits(16), 0x4000, 64, 6, 0,
+                          src.packed, dst.packed)
+        hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+        return hdr + payload
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), 6, 64,
+                       src.packed, dst.packed) + payload
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["syn", "ack"])
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("dport", type=int)
+    ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--sport", type=int)
+    ap.add_argument("--bad-checksum", action="store_true")
+    a = ap.parse_args()
+
+    src = ipaddress.ip_address(a.src)
+    dst = ipaddress.ip_address(a.dst)
+    fam = socket.AF_INET if src.version == 4 else socket.AF_INET6
+    s = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    # MSS 1460, SACK permitted, timestamps, window scale 7: a Linux SYN.
+    synopts = (b"\x02\x04\x05\xb4\x04\x02\x08\x0a" +
+               struct.pack("!II", random.getrandbits(32), 0) +
+               b"\x01\x03\x03\x07")
+    for _ in range(a.count):
+        sport = a.sport or random.randint(1024, 65535)
+        if a.kind == "syn":
+            seg = tcp_segment(src, dst, sport, a.dport, 0x02,
+                              random.getrandbits(32), 0, synopts,
+                              a.bad_checksum)
+        else:
+            seg = tcp_segment(src, dst, sport, a.dport, 0x10,
+                              random.getrandbits(32),
+                              random.getrandbits(32), b"", a.bad_checksum)
+        s.sendto(ip_packet(src, dst, seg), (a.dst, 0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
