@@ -57,13 +57,16 @@ transfer_case()
 		valid=$(($(sg_counter cookies_validated) - v0))
 		recv=$(($(kstat TcpExtSyncookiesRecv) - r0))
 		failed=$(($(kstat TcpExtSyncookiesFailed) - f0))
-		# Two connections: one per direction.
-		if ((sent == 2 && valid == 2)); then
-			sg_pass "$label, $addr: 2 cookies sent, 2 validated"
+		# Two connections, one per direction. The handshake's ACK and
+		# the first data segment both carry the cookie; when they are
+		# processed on two CPUs at once, both find no socket yet and
+		# both are checked, by synguard and by the kernel alike.
+		if ((sent == 2 && valid >= 2 && valid <= 4)); then
+			sg_pass "$label, $addr: 2 cookies sent, $valid validated"
 		else
-			sg_fail "$label, $addr: $sent cookies sent, $valid validated (want 2, 2)"
+			sg_fail "$label, $addr: $sent cookies sent, $valid validated (want 2, 2..4)"
 		fi
-		if ((recv == 2 && failed == 0)); then
+		if ((recv == valid && failed == 0)); then
 			sg_pass "$label, $addr: the kernel accepted both cookies"
 		else
 			sg_fail "$label, $addr: kernel SyncookiesRecv +$recv, SyncookiesFailed +$failed"
