@@ -3,6 +3,7 @@
 """Craft single TCP segments for synguard's selftests.
 
     pkt.py syn|ack SRC DST DPORT [--count N] [--bad-checksum] [--sport P]
+                                 [--src-net PREFIX]
 
 Sends COUNT segments from a raw socket with the given flags, random
 sequence and acknowledgement numbers and, unless --sport is given,
@@ -61,6 +62,8 @@ def main():
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--sport", type=int)
     ap.add_argument("--bad-checksum", action="store_true")
+    ap.add_argument("--src-net",
+                    help="a random source in this prefix for each segment")
     a = ap.parse_args()
 
     src = ipaddress.ip_address(a.src)
@@ -71,7 +74,10 @@ def main():
     synopts = (b"\x02\x04\x05\xb4\x04\x02\x08\x0a" +
                struct.pack("!II", random.getrandbits(32), 0) +
                b"\x01\x03\x03\x07")
+    net = ipaddress.ip_network(a.src_net) if a.src_net else None
     for _ in range(a.count):
+        if net:
+            src = net[random.randrange(1, net.num_addresses - 1)]
         sport = a.sport or random.randint(1024, 65535)
         if a.kind == "syn":
             seg = tcp_segment(src, dst, sport, a.dport, 0x02,

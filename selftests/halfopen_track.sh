@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# Half-open tracking and the `auto` policy, read from the counters.
+#
+#   $CLI: veth0 10.0.1.1  <---->  $SRV: veth0 10.0.1.2, listener on 9300
+#
+# monitor: completed handshakes and RSTs end their entries; SYNs from
+#          hosts that never answer age out; nothing gets a cookie.
+# auto:    one source over its limit gets cookies alone; crossing the high
+#          watermark starts cookie mode for all, and it ends again once
+#          the SYNs stop.
+
+source "$(dirname "$0")/lib.sh"
+
+PORT=9300
+HERE=$(dirname "$0")
+
+sg_require_root
+sg_require_cmd socat python3 insmod
+
+if sg_loaded; then
+	echo "SKIP: synguard is already loaded"
+	exit "$ksft_skip"
+fi
+
+setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
+sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
+sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
+
+declare -A base
+snap() { local c; for c in "$@"; do base[$c]=$(sg_counter "$c"); done; }
+moved() { echo $(($(sg_counter "$1") - ${base[$1]})); }
+
+# want NAME OP VALUE DESC: assert on how far counter NAME moved since snap.
+want()
+{
+	local got
+
+	got=$(moved "$1")
+	if (("$got" $2 "$3")); then
+		sg_pass "$4: $1 +$got"
+	else
+		sg_fail "$4: $1 +$got, want $2 $3"
+	fi
+}
+
+current_is() { (($(sg_counter halfopen_current) == $1)); }
+
+# syns COUNT SRC [ARGS...]: raw SYNs from SRC (or --src-net) to the listener.
+syns()
+{
+	local n=$1 src=$2
+
+	shift 2
+	ip netns exec "$CLI" python3 "$HERE/pkt.py" syn "$src" 10.0.1.2 \
+		"$PORT" --count "$n" "$@"
+}
+
+# ---------------------------------------------------------------- monitor
+sg_load mode=monitor || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
+COUNTERS=(syn_received syn_passed halfopen_added halfopen_completed
+	  halfopen_reset halfopen_expired cookies_sent source_limit_hits
+	  cookie_mode_entries cookie_mode_exits)
+
+snap "${COUNTERS[@]}"
+ok=0
+for ((i = 0; i < 10; i++)); do
+	sg_tcp_connect "$CLI" 10.0.1.2 "$PORT" && ok=$((ok + 1))
+done
+sg_check "monitor: 10 connections succeed" test $ok -eq 10
+want halfopen_added == 10 "monitor: 10 handshakes"
+want halfopen_completed == 10 "monitor: 10 handshakes"
+want syn_passed == 10 "monitor: 10 handshakes"
+want cookies_sent == 0 "monitor: 10 handshakes"
+sg_check "monitor: nothing left half-open" busywait 3000 current_is 0
+
+# The client's kernel answers each SYN-ACK to a raw SYN with a RST.
+snap "${COUNTERS[@]}"
+syns 20 10.0.1.1
+sg_check "monitor: 20 raw SYNs, reset by the client, leave nothing" \
+	busywait 5000 current_is 0
+want halfopen_added == 20 "monitor: 20 raw SYNs"
+want halfopen_reset == 20 "monitor: 20 raw SYNs"
+
+# Nobody answers SYN-ACKs sent to 10.0.1.200..: those SYNs age out (5 s).
+snap "${COUNTERS[@]}"
+syns 30 10.0.1.1 --src-net 10.0.1.128/25
+sg_check "monitor: 30 unanswered SYNs are tracked" \
+	busywait 3000 current_is 30
+sg_check "monitor: and age out" busywait 12000 current_is 0
+want halfopen_expired == 30 "monitor: 30 unanswered SYNs"
+want cookies_sent == 0 "monitor: 30 unanswered SYNs"
+sg_unload
+
+# ------------------------------------------------------------------- auto
+sg_load mode=auto || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
+
+# One host over the per-source limit (64) gets cookies; the rest do not.
+snap "${COUNTERS[@]}"
+syns 80 10.0.1.99
+want halfopen_added == 64 "auto: 80 SYNs from one source"
+want source_limit_hits == 16 "auto: 80 SYNs from one source"
+want cookies_sent == 16 "auto: 80 SYNs from one source"
+want cookie_mode_entries == 0 "auto: 80 SYNs from one source"
+sg_check "auto: other hosts still reach the kernel" \
+	sg_tcp_connect "$CLI" 10.0.1.2 "$PORT"
+busywait 12000 current_is 0
+
+# 200 sources cross the high watermark (128): cookie mode for everyone.
+snap "${COUNTERS[@]}"
+syns 200 10.0.1.1 --src-net 10.0.1.128/25
+want cookie_mode_entries == 1 "auto: 200 SYNs from many sources"
+want halfopen_added == 128 "auto: 200 SYNs from many sources"
+want cookies_sent == 72 "auto: 200 SYNs from many sources"
+snap cookies_sent
+sg_check "auto: in cookie mode, a client connects with a cookie" \
+	sg_tcp_connect "$CLI" 10.0.1.2 "$PORT"
+want cookies_sent == 1 "auto: a client in cookie mode"
+
+# The SYNs stopped: after the half-opens age out and a calm cooldown,
+# cookie mode ends.
+exited() { (($(moved cookie_mode_exits) == 1)); }
+snap cookie_mode_exits
+sg_check "auto: cookie mode ends once the SYNs stop" busywait 20000 exited
+snap cookies_sent halfopen_added
+sg_check "auto: after cookie mode, connections work" \
+	sg_tcp_connect "$CLI" 10.0.1.2 "$PORT"
+want cookies_sent == 0 "auto: after cookie mode"
+want halfopen_added == 1 "auto: after cookie mode"
+
+exit $ret
