@@ -4,6 +4,7 @@
 # holds what you type.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+KRELEASE = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr
 DESTDIR ?=
 KVERS ?= 6.1 6.12
@@ -16,7 +17,7 @@ BUILD ?= build
 PWD := $(CURDIR)
 
 .PHONY: all module tools clean install uninstall check demo bench \
-	style sparse modules-for dkms-install
+	style sparse modules-for dkms-install dkms-uninstall
 
 all: module tools
 
@@ -40,20 +41,25 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf $(BUILD)
 
+# The module goes to /lib/modules/<release>/updates/, which depmod
+# prefers over anything of the same name in the kernel's own tree.
 install: all
-	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
-	depmod -a $(shell basename $$(dirname $(KDIR)))
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KRELEASE)
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall:
-	rm -f /lib/modules/$(shell basename $$(dirname $(KDIR)))/updates/synguard.ko
-	depmod -a $(shell basename $$(dirname $(KDIR)))
+	rm -f /lib/modules/$(KRELEASE)/updates/module/synguard.ko*
+	depmod -a $(KRELEASE)
 	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# dkms-install [KRELEASE=...]: let DKMS build and install it for a kernel.
 dkms-install:
-	dkms add $(PWD) || true
-	dkms build synguard/$(VERSION)
-	dkms install synguard/$(VERSION)
+	dkms add $(PWD)
+	dkms install synguard/$(VERSION) -k $(KRELEASE)
+
+dkms-uninstall:
+	dkms remove synguard/$(VERSION) --all
 
 style:
 	selftests/checkpatch.sh
