@@ -123,7 +123,7 @@ static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
 	/* tcp_ecn_create_request() */
 	sa->ecn_ok = false;
 	if (sa->in.saw_tstamp && th->ece && th->cwr)
-		sa->ecn_ok = ((!INET_ECN_is_not_ect(dsfield) || th->res1) &&
+		sa->ecn_ok = ((INET_ECN_is_not_ect(dsfield) || th->res1) &&
 			      (READ_ONCE(net->ipv4.sysctl_tcp_ecn) ||
 			       dst_feature(dst, RTAX_FEATURE_ECN))) ||
 			     tcp_ca_needs_ecn(lsk);

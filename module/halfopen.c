@@ -176,7 +176,7 @@ static void sg_ho_release(struct sg_halfopen *t, struct sg_ho_entry *e)
 {
 	atomic_dec(&t->src_count[e->src]);
 	atomic_dec(&t->count);
-	e->family = 0;
+	WRITE_ONCE(e->family, 0);
 }
 
 enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
@@ -223,12 +223,12 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	atomic_inc(&t->count);
 	memcpy(free->saddr, tp->saddr, sizeof(free->saddr));
 	memcpy(free->daddr, tp->daddr, sizeof(free->daddr));
-	free->sport = tp->sport;
-	free->dport = tp->dport;
+	WRITE_ONCE(free->sport, tp->sport);
+	WRITE_ONCE(free->dport, tp->dport);
 	free->isn = isn;
 	free->stamp = now;
 	free->src = src;
-	free->family = tp->family;
+	WRITE_ONCE(free->family, tp->family);
 	spin_unlock(&b->lock);
 	return SG_HO_ADDED;
 }
@@ -244,6 +244,19 @@ static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 	struct sg_ho_bucket *b = &t->buckets[sg_ho_hash(t, tp) & t->mask];
 	bool found = false;
 	int i;
+
+	/*
+	 * Every ACK of every connection comes through here: peek at the
+	 * ports without the lock first. An entry being written concurrently
+	 * cannot be the one this segment ends, since its SYN came earlier.
+	 */
+	for (i = 0; i < SG_WAYS; i++)
+		if (READ_ONCE(b->e[i].family) &&
+		    READ_ONCE(b->e[i].sport) == tp->sport &&
+		    READ_ONCE(b->e[i].dport) == tp->dport)
+			break;
+	if (i == SG_WAYS)
+		return false;
 
 	spin_lock(&b->lock);
 	for (i = 0; i < SG_WAYS; i++) {

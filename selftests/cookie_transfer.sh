@@ -17,10 +17,11 @@
 source "$(dirname "$0")/lib.sh"
 
 PORT=9100
+HERE=$(dirname "$0")
 KB=3072
 
 sg_require_root
-sg_require_cmd socat nstat insmod
+sg_require_cmd socat nstat python3 insmod
 
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"
@@ -74,7 +75,53 @@ transfer_case()
 	done
 }
 
+# options_agree LABEL ADDR [SERVER_ARGS...]: make one cookie connection
+# and compare what both ends agreed on (TCP_INFO): each side must scale
+# the other's window by the factor the other uses, timestamps, SACK and
+# ECN (the client asks for it) must be on at both ends, and the client
+# must send segments no larger than the listener's MSS.
+options_agree()
+{
+	local label=$1 addr=$2 s0 srv cli spid out="$SG_TMPDIR/srv.json"
+
+	shift 2
+	s0=$(sg_counter cookies_sent)
+	ip netns exec "$SRV" python3 "$HERE/tcpinfo.py" server "$addr" \
+		$((PORT + 1)) "$@" >"$out" &
+	spid=$!
+	sg_wait_listen "$SRV" $((PORT + 1))
+	cli=$(ip netns exec "$CLI" python3 "$HERE/tcpinfo.py" client "$addr" \
+		$((PORT + 1)))
+	wait "$spid"
+	srv=$(cat "$out")
+	sg_check "$label, $addr: it is a cookie connection" \
+		test $(($(sg_counter cookies_sent) - s0)) -eq 1
+	if python3 - "$srv" "$cli" "${WANT_MSS:-0}" <<'PY'; then
+import json, sys
+s, c, mss = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+ok = (s["snd_wscale"] == c["rcv_wscale"] and s["rcv_wscale"] == c["snd_wscale"]
+      and s["wscale_ok"] == c["wscale_ok"]
+      and all(s[k] and c[k] for k in ("ts", "sack", "ecn"))
+      and (mss == 0 or c["snd_mss"] <= mss))
+sys.exit(0 if ok else 1)
+PY
+		sg_pass "$label, $addr: both ends agree: server $srv, client $cli"
+	else
+		sg_fail "$label, $addr: the ends disagree: server $srv, client $cli"
+	fi
+}
+
+ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_ecn=1
+for addr in 10.0.1.2 fd00:1::2; do
+	options_agree "defaults" "$addr"
+	WANT_MSS=1000 options_agree \
+		"listener with TCP_MAXSEG 1000, locked 32 KiB SO_RCVBUF" \
+		"$addr" --mss 1000 --rcvbuf 32768
+done
+
 transfer_case "all options on"
+SG_LISTEN_OPTS="mss=1000,rcvbuf=65536" \
+	transfer_case "listener with TCP_MAXSEG 1000, locked 64 KiB SO_RCVBUF"
 transfer_case "tcp_window_scaling=0" net.ipv4.tcp_window_scaling=0
 transfer_case "tcp_sack=0" net.ipv4.tcp_sack=0
 transfer_case "tcp_timestamps=0" net.ipv4.tcp_timestamps=0

@@ -230,13 +230,14 @@ sg_socat_addr()
 	fi
 }
 
-# sg_socat_listen ADDR PORT: socat's listen address bound to ADDR.
+# sg_socat_listen ADDR PORT: socat's listen address bound to ADDR, with
+# the socket options in $SG_LISTEN_OPTS (socat syntax, e.g. "mss=1000").
 sg_socat_listen()
 {
 	if [[ "$1" == *:* ]]; then
-		echo "TCP6-LISTEN:$2,bind=[$1],reuseaddr"
+		echo "TCP6-LISTEN:$2,bind=[$1],reuseaddr${SG_LISTEN_OPTS:+,$SG_LISTEN_OPTS}"
 	else
-		echo "TCP4-LISTEN:$2,bind=$1,reuseaddr"
+		echo "TCP4-LISTEN:$2,bind=$1,reuseaddr${SG_LISTEN_OPTS:+,$SG_LISTEN_OPTS}"
 	fi
 }
 
