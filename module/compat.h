@@ -10,15 +10,25 @@
 #include <net/tcp.h>
 
 /* 6.6 made __cookie_v[46]_check() read the cookie from the header. */
+static inline int sg_cookie_v4_check(const struct iphdr *iph,
+				     const struct tcphdr *th)
+{
 #ifdef SG_HAVE_COOKIE_CHECK_2ARG
-#define sg_cookie_v4_check(iph, th)	__cookie_v4_check(iph, th)
-#define sg_cookie_v6_check(iph, th)	__cookie_v6_check(iph, th)
+	return __cookie_v4_check(iph, th);
 #else
-#define sg_cookie_v4_check(iph, th) \
-	__cookie_v4_check(iph, th, ntohl((th)->ack_seq) - 1)
-#define sg_cookie_v6_check(iph, th) \
-	__cookie_v6_check(iph, th, ntohl((th)->ack_seq) - 1)
+	return __cookie_v4_check(iph, th, ntohl(th->ack_seq) - 1);
 #endif
+}
+
+static inline int sg_cookie_v6_check(const struct ipv6hdr *iph,
+				     const struct tcphdr *th)
+{
+#ifdef SG_HAVE_COOKIE_CHECK_2ARG
+	return __cookie_v6_check(iph, th);
+#else
+	return __cookie_v6_check(iph, th, ntohl(th->ack_seq) - 1);
+#endif
+}
 
 /* The millisecond clock TCP timestamps use. */
 static inline u32 sg_tcp_ms(void)

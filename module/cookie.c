@@ -347,6 +347,7 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 			      const struct sg_pkt *pkt, struct sock *lsk)
 {
+	unsigned long now;
 	int ret;
 
 	if (pkt->t.family == AF_INET)
@@ -357,8 +358,10 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 		return NF_DROP;
 
 	sg_stat_inc(sn, COOKIES_SENT);
-	if (READ_ONCE(sn->last_cookie) != jiffies)
-		WRITE_ONCE(sn->last_cookie, jiffies);
+	/* Shared by every CPU: write it once a tick, not once a SYN. */
+	now = jiffies;
+	if (READ_ONCE(sn->last_cookie) != now)
+		WRITE_ONCE(sn->last_cookie, now);
 	consume_skb(skb);
 	return NF_STOLEN;
 }

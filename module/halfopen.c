@@ -44,7 +44,7 @@ struct sg_ho_entry {
 
 /* Every slot of a bucket is read and written under its lock. */
 struct sg_ho_bucket {
-	spinlock_t lock;
+	spinlock_t lock;	/* the slots below */
 	struct sg_ho_entry e[SG_WAYS];
 };
 

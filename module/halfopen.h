@@ -8,7 +8,7 @@
 #include "synguard.h"
 
 #define SG_MIN_TABLE_SIZE	64U
-#define SG_MAX_TABLE_SIZE	(1U << 20)
+#define SG_MAX_TABLE_SIZE	1048576U
 #define SG_DEFAULT_TABLE_SIZE	4096U
 
 /*
@@ -44,5 +44,21 @@ bool sg_halfopen_complete(struct sg_net *sn, const struct sg_tuple *t,
 bool sg_halfopen_reset(struct sg_net *sn, const struct sg_tuple *t);
 unsigned int sg_halfopen_expire(struct sg_net *sn);
 u32 sg_halfopen_count(struct sg_net *sn);
+
+/* A copy of one tracked entry, for the netlink dumps. */
+struct sg_ho_view {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__be16 sport;
+	__be16 dport;
+	u32 isn;
+	u32 age_ms;		/* since the SYN was seen */
+	u8 family;
+};
+
+u32 sg_halfopen_slots(struct sg_net *sn);
+int sg_halfopen_walk(struct sg_net *sn, u32 *pos,
+		     int (*fn)(void *arg, const struct sg_ho_view *v),
+		     void *arg);
 
 #endif /* _SG_HALFOPEN_H */

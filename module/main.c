@@ -19,7 +19,7 @@
 unsigned int sg_net_id __read_mostly;
 
 LIST_HEAD(sg_nets);
-DEFINE_MUTEX(sg_nets_lock);
+DEFINE_MUTEX(sg_nets_lock);	/* sg_nets, and sysfs.c's retired counters */
 
 /*
  * Load-time defaults for every namespace; runtime changes go through

@@ -57,10 +57,13 @@ void sg_stats_retire(struct sg_net *sn)
 		sg_retired[i] += sg_stat_sum(sn, i);
 }
 
+/* One per counter, filled in at init from sg_stat_names. */
 struct sg_stat_attr {
 	struct kobj_attribute attr;
 	enum sg_stat idx;
 };
+
+static struct sg_stat_attr sg_stat_attrs[SG_STAT_MAX];
 
 static ssize_t sg_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -69,14 +72,6 @@ static ssize_t sg_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	return sysfs_emit(buf, "%llu\n", sg_stat_total(sa->idx));
 }
-
-#define SG_STAT_ATTR(upper, lower)					\
-	static struct sg_stat_attr sg_attr_##lower = {			\
-		.attr = __ATTR(lower, 0444, sg_stat_show, NULL),	\
-		.idx = SG_STAT_##upper,					\
-	};
-SG_STATS(SG_STAT_ATTR)
-#undef SG_STAT_ATTR
 
 /* A gauge, not a counter: the half-opens tracked right now. */
 static ssize_t halfopen_current_show(struct kobject *kobj,
@@ -95,22 +90,29 @@ static ssize_t halfopen_current_show(struct kobject *kobj,
 static struct kobj_attribute sg_attr_halfopen_current =
 	__ATTR_RO(halfopen_current);
 
-static struct attribute *sg_stat_attrs[] = {
-#define SG_STAT_PTR(upper, lower) &sg_attr_##lower.attr.attr,
-	SG_STATS(SG_STAT_PTR)
-#undef SG_STAT_PTR
-	&sg_attr_halfopen_current.attr,
-	NULL
-};
+/* The counters, the gauge, and the terminating NULL. */
+static struct attribute *sg_stat_attr_ptrs[SG_STAT_MAX + 2];
 
 static const struct attribute_group sg_stat_group = {
 	.name = "stats",
-	.attrs = sg_stat_attrs,
+	.attrs = sg_stat_attr_ptrs,
 };
 
 int sg_sysfs_init(void)
 {
-	int ret;
+	int ret, i;
+
+	for (i = 0; i < SG_STAT_MAX; i++) {
+		struct sg_stat_attr *sa = &sg_stat_attrs[i];
+
+		sysfs_attr_init(&sa->attr.attr);
+		sa->attr.attr.name = sg_stat_names[i];
+		sa->attr.attr.mode = 0444;
+		sa->attr.show = sg_stat_show;
+		sa->idx = i;
+		sg_stat_attr_ptrs[i] = &sa->attr.attr;
+	}
+	sg_stat_attr_ptrs[SG_STAT_MAX] = &sg_attr_halfopen_current.attr;
 
 	sg_kobj = kobject_create_and_add("synguard", kernel_kobj);
 	if (!sg_kobj)

@@ -18,8 +18,8 @@
 #define SG_MAX_WSCALE	14	/* TCP_MAX_WSCALE */
 #define SG_TSBITS	6	/* low timestamp bits that carry options */
 #define SG_TS_WSCALE_NONE	0xf
-#define SG_TS_SACK	(1 << 4)
-#define SG_TS_ECN	(1 << 5)
+#define SG_TS_SACK	0x10
+#define SG_TS_ECN	0x20
 
 /* A SYN's options, as tcp_parse_options() would read them. */
 struct sg_synopt {
