@@ -7,6 +7,7 @@
 #ifndef _SG_COMPAT_H
 #define _SG_COMPAT_H
 
+#include <net/genetlink.h>
 #include <net/tcp.h>
 
 /* 6.6 made __cookie_v[46]_check() read the cookie from the header. */
@@ -37,6 +38,20 @@ static inline u32 sg_tcp_ms(void)
 	return tcp_clock_ms();
 #else
 	return tcp_time_stamp_raw();
+#endif
+}
+
+/*
+ * The attributes genetlink parsed for a dump with the op's policy. 6.2
+ * turned genl_dumpit_info's op into a split op and moved them into an
+ * embedded genl_info.
+ */
+static inline struct nlattr **sg_genl_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef SG_HAVE_GENL_SPLIT_OPS
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

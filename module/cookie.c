@@ -219,6 +219,17 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, SYNACK_UNROUTABLE);
 		return -EHOSTUNREACH;
 	}
+	/*
+	 * A SYN from a broadcast, multicast, zero, loopback or own address
+	 * is a martian the kernel drops once it routes the SYN, after
+	 * PREROUTING; a reply would go out broadcast or back into this host.
+	 * Only a SYN that came in over loopback is answered into this host.
+	 */
+	if (rt->rt_type != RTN_UNICAST &&
+	    (rt->rt_type != RTN_LOCAL || !(skb->dev->flags & IFF_LOOPBACK))) {
+		ip_rt_put(rt);
+		return -EADDRNOTAVAIL;
+	}
 
 	sg_synack_prepare(&sa, net, lsk, pkt, &rt->dst,
 			  ipv4_get_dsfield(iph), &mss);
@@ -296,6 +307,12 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, SYNACK_UNROUTABLE);
 		return -EHOSTUNREACH;
 	}
+	/* As for IPv4: never answer from outside back into this host. */
+	if (dst->dev->flags & IFF_LOOPBACK &&
+	    !(skb->dev->flags & IFF_LOOPBACK)) {
+		dst_release(dst);
+		return -EADDRNOTAVAIL;
+	}
 
 	sg_synack_prepare(&sa, net, lsk, pkt, dst,
 			  ipv6_get_dsfield(ip6h), &mss);
@@ -354,6 +371,11 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 		ret = sg_synack_v4(sn, skb, pkt, lsk);
 	else
 		ret = sg_synack_v6(sn, skb, pkt, lsk);
+	if (ret == -EADDRNOTAVAIL) {
+		/* A martian source: the kernel drops the SYN itself. */
+		sg_stat_inc(sn, SYN_PASSED);
+		return NF_ACCEPT;
+	}
 	if (ret)
 		return NF_DROP;
 

@@ -322,3 +322,86 @@ u32 sg_halfopen_count(struct sg_net *sn)
 	rcu_read_unlock();
 	return n;
 }
+
+/* The number of slots the table really has: table_size rounded up. */
+u32 sg_halfopen_slots(struct sg_net *sn)
+{
+	u32 n;
+
+	rcu_read_lock();
+	n = (rcu_dereference(sn->table)->mask + 1) * SG_WAYS;
+	rcu_read_unlock();
+	return n;
+}
+
+/* Buckets walked per RCU read section before the walker may reschedule. */
+#define SG_WALK_BATCH 256
+
+/*
+ * Calls @fn on a copy of every live entry, from slot *@pos on, in process
+ * context. @fn runs inside an RCU read section without the bucket lock
+ * and must not sleep; when it returns non-zero the walk stops, *@pos
+ * names the entry it refused (so that a dump can resume there) and the
+ * value is returned. A finished walk returns 0 with *@pos past the end.
+ *
+ * The walk is not a snapshot: entries that come and go meanwhile may be
+ * seen or not, and a resize in between restarts the positions in the
+ * new (empty) table.
+ */
+int sg_halfopen_walk(struct sg_net *sn, u32 *pos,
+		     int (*fn)(void *arg, const struct sg_ho_view *v),
+		     void *arg)
+{
+	u32 timeout = msecs_to_jiffies(READ_ONCE(sn->cfg.halfopen_timeout));
+	struct sg_ho_view v[SG_WAYS];
+	u32 slot[SG_WAYS];
+	u32 b = *pos / SG_WAYS, batch, now, i, n;
+	struct sg_halfopen *t;
+	int ret;
+
+	for (;;) {
+		rcu_read_lock();
+		t = rcu_dereference(sn->table);
+		for (batch = 0; batch < SG_WALK_BATCH; batch++, b++) {
+			struct sg_ho_bucket *bk;
+
+			if (b > t->mask) {
+				*pos = (t->mask + 1) * SG_WAYS;
+				rcu_read_unlock();
+				return 0;
+			}
+			bk = &t->buckets[b];
+			now = jiffies;
+			n = 0;
+			spin_lock_bh(&bk->lock);
+			for (i = 0; i < SG_WAYS; i++) {
+				const struct sg_ho_entry *e = &bk->e[i];
+
+				if (!e->family || b * SG_WAYS + i < *pos ||
+				    sg_ho_expired(e, now, timeout))
+					continue;
+				memcpy(v[n].saddr, e->saddr, sizeof(v[n].saddr));
+				memcpy(v[n].daddr, e->daddr, sizeof(v[n].daddr));
+				v[n].sport = e->sport;
+				v[n].dport = e->dport;
+				v[n].isn = e->isn;
+				v[n].age_ms = jiffies_to_msecs(now - e->stamp);
+				v[n].family = e->family;
+				slot[n++] = b * SG_WAYS + i;
+			}
+			spin_unlock_bh(&bk->lock);
+
+			for (i = 0; i < n; i++) {
+				ret = fn(arg, &v[i]);
+				if (ret) {
+					*pos = slot[i];
+					rcu_read_unlock();
+					return ret;
+				}
+			}
+		}
+		*pos = b * SG_WAYS;
+		rcu_read_unlock();
+		cond_resched();
+	}
+}

@@ -31,6 +31,7 @@
 #include <net/tcp.h>
 
 #include "cookie.h"
+#include "filter.h"
 #include "halfopen.h"
 #include "hook.h"
 #include "policy.h"
@@ -155,6 +156,11 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 
 	sg_stat_inc(sn, SYN_RECEIVED);
 
+	/* Not ours to judge: never tracked, never limited, never a cookie. */
+	if (!sg_port_protected(sn, pkt->t.dport) ||
+	    sg_source_allowed(sn, &pkt->t))
+		goto pass;
+
 	lsk = sg_local_listener(net, skb, pkt);
 	if (!lsk)
 		goto pass;
@@ -209,6 +215,11 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	lsk = sg_local_listener(sn->net, skb, pkt);
 	if (!lsk)
 		return NF_ACCEPT;
+	/* The kernel would drop it: neither a valid nor a forged cookie. */
+	if (sg_checksum_bad(skb, pkt)) {
+		sg_stat_inc(sn, BAD_CHECKSUM);
+		return NF_DROP;
+	}
 	if (!sg_cookie_ack_valid(skb, pkt)) {
 		sg_stat_inc(sn, COOKIES_REJECTED);
 		return NF_DROP;

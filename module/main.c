@@ -10,8 +10,10 @@
 #include <linux/slab.h>
 
 #include "synguard.h"
+#include "filter.h"
 #include "halfopen.h"
 #include "hook.h"
+#include "netlink.h"
 #include "policy.h"
 #include "sysfs.h"
 #include "version.h"
@@ -83,6 +85,7 @@ static void __net_exit sg_net_exit(struct net *net)
 
 	sg_hook_unregister(net);
 	sg_policy_stop(sn);
+	sg_filter_destroy(sn);
 	sg_halfopen_destroy(sn);
 	free_percpu(sn->stats);
 }
@@ -121,9 +124,15 @@ static int __init sg_init(void)
 	if (ret)
 		goto err_sysfs;
 
+	ret = sg_netlink_init();
+	if (ret)
+		goto err_pernet;
+
 	pr_info("version %s loaded\n", SYNGUARD_VERSION);
 	return 0;
 
+err_pernet:
+	unregister_pernet_subsys(&sg_net_ops);
 err_sysfs:
 	sg_sysfs_exit();
 	return ret;
@@ -131,7 +140,10 @@ err_sysfs:
 
 static void __exit sg_exit(void)
 {
+	sg_netlink_exit();
 	unregister_pernet_subsys(&sg_net_ops);
+	/* Tables replaced by a resize are freed by call_rcu() callbacks. */
+	rcu_barrier();
 	sg_sysfs_exit();
 }
 

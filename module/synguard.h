@@ -12,6 +12,8 @@
 #include "stats.h"
 
 struct sg_halfopen;
+struct sg_ports;
+struct sg_allow;
 
 /*
  * Settings of one network namespace. The packet path reads each field
@@ -45,6 +47,14 @@ struct sg_net {
 	struct sg_halfopen __rcu *table;
 
 	/*
+	 * Protected ports and allowlisted sources (filter.c): immutable
+	 * arrays replaced under @lock and freed after a grace period;
+	 * NULL means every port is protected and no source is allowed.
+	 */
+	struct sg_ports __rcu *ports;
+	struct sg_allow __rcu *allow;
+
+	/*
 	 * Cookie mode. Set from the packet path the moment a watermark is
 	 * crossed; cleared only by the policy work. Both with WRITE_ONCE().
 	 */
@@ -57,7 +67,7 @@ struct sg_net {
 	u32 syn_rate;
 	u32 calm_seconds;
 
-	struct mutex lock;		/* config writers, table swaps */
+	struct mutex lock;		/* config writers, table and filter swaps */
 	struct list_head list;		/* on sg_nets, under sg_nets_lock */
 };
 

@@ -63,7 +63,8 @@ void sg_tcpopt_parse(const __u8 *p, unsigned int len, unsigned int allow,
 			return;
 		switch (opcode) {
 		case TCPOPT_MSS:
-			if (opsize == TCPOLEN_MSS)
+			/* An MSS of 0 is ignored: it leaves an earlier one. */
+			if (opsize == TCPOLEN_MSS && sg_get16(p))
 				o->mss = sg_get16(p);
 			break;
 		case TCPOPT_WINDOW:

@@ -28,7 +28,7 @@ SG_SYSFS=/sys/kernel/synguard
 
 NS_LIST=()
 SG_LOADED=0
-SG_TMPDIR=$(mktemp -d /tmp/synguard-test.XXXXXX)
+SG_TMPDIR=$(mktemp -d -t synguard-test.XXXXXX)
 
 # ---------------------------------------------------------------------------
 # Reporting: one PASS/FAIL/SKIP line per assertion.

@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ECHO_PORT=7000
-CHUNKS=40	# 64 KiB each, one every 0.1 s: the stream takes seconds
+CHUNKS=20	# 128 KiB each, one every 0.2 s: a stream takes 4 s or more
 V4=10.0.1.2
 V6=fd00:1::2
 
@@ -61,6 +61,7 @@ connect_loop()
 				echo "$p fail $addr" >>"$conns"
 			fi
 		done
+		sleep 0.2	# leave the CPU to the rest of the test
 	done
 }
 connect_loop &
@@ -76,15 +77,15 @@ slow_stream()
 {
 	local name=$1 addr=$2 port=$3 src="$SG_TMPDIR/$1" dst="$SG_TMPDIR/$1.got"
 
-	sg_mkdata "$src" $((CHUNKS * 64))
+	sg_mkdata "$src" $((CHUNKS * 128))
 	ip netns exec "$SRV" timeout 120 socat -u -T 30 \
 		"$(sg_socat_listen "$addr" "$port")" "CREATE:$dst" &
 	stream_server=$!
 	sg_wait_listen "$SRV" "$port" || return 1
 	{
 		for ((i = 0; i < CHUNKS; i++)); do
-			dd if="$src" bs=64K skip="$i" count=1 status=none
-			sleep 0.1
+			dd if="$src" bs=128K skip="$i" count=1 status=none
+			sleep 0.2
 		done
 	} | ip netns exec "$CLI" timeout 120 socat -u -T 30 - \
 		"$(sg_socat_addr "$addr" "$port")" &

@@ -9,13 +9,16 @@
 # Environment:
 #   TESTS="a b"                 run only these selftests (names, with or
 #                               without .sh; spaces or commas)
-#   SYNGUARD_QEMU_TIMEOUT=1200  seconds one guest may run before it is killed
+#   SYNGUARD_QEMU_TIMEOUT=N     seconds one guest may run before it is killed
+#                               (default: 20 min, or more if the tests'
+#                               timeouts add up to more)
 #   SYNGUARD_TEST_TIMEOUT=300   default per-test timeout inside the guest
 #                               (a test overrides it with "# timeout: N")
 #   SYNGUARD_QEMU_SMP=2, SYNGUARD_QEMU_MEM=2G
 #
 # Per kernel, everything lands in build/<kver>/: build.log, console.log,
-# qemu.log, results/<test>.log and results/tap.txt. The last line printed is
+# qemu.log, results/tap.txt, results/<test>.log (its output) and
+# results/<test>.dmesg (its kernel messages). The last line printed is
 # always "selftests: N passed, N failed, N skipped"; the exit status is
 # non-zero if anything failed.
 
@@ -25,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build="$repo/build"
 
-qemu_timeout=${SYNGUARD_QEMU_TIMEOUT:-1200}
+qemu_timeout=${SYNGUARD_QEMU_TIMEOUT:-}
 test_timeout=${SYNGUARD_TEST_TIMEOUT:-300}
 qemu_smp=${SYNGUARD_QEMU_SMP:-2}
 qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
@@ -44,6 +47,17 @@ initramfs_mods=(virtio_pci 9pnet_virtio 9p overlay)
 not_tests=(lib.sh checkpatch.sh)
 
 passed=0 failed=0 skipped=0
+qemu_pid='' tail_pid=''
+
+# Background jobs of a script ignore SIGINT: take the guest down with us.
+interrupted()
+{
+	[[ -n "$qemu_pid" ]] && kill "$qemu_pid" 2>/dev/null
+	[[ -n "$tail_pid" ]] && kill "$tail_pid" 2>/dev/null
+	echo "check.sh: interrupted" >&2
+	exit 130
+}
+trap interrupted INT TERM
 
 # The run is over: the summary is always the last line.
 finish()
@@ -166,6 +180,32 @@ module_load_order()
 	printf '%s\n' "${order[@]}"
 }
 
+# test_limit NAME: the test's timeout in seconds ("# timeout: N" line).
+test_limit()
+{
+	local limit
+
+	limit=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
+		"$repo/selftests/$1.sh" | head -n1)
+	echo "${limit:-$test_timeout}"
+}
+
+# guest_budget: how long a guest may run. Every test is bounded by its own
+# timeout inside the guest; this catches a guest that hangs between tests.
+guest_budget()
+{
+	local name sum=240
+
+	if [[ -n "$qemu_timeout" ]]; then
+		echo "$qemu_timeout"
+		return
+	fi
+	for name in "${tests[@]}"; do
+		sum=$((sum + $(test_limit "$name") + 20))
+	done
+	echo $((sum > 1200 ? sum : 1200))
+}
+
 # build_initramfs KVER OUT: busybox, the 9p/overlay modules and our /init,
 # cached under OUT keyed by everything that goes in.
 build_initramfs()
@@ -258,7 +298,7 @@ build_module()
 run_kernel()
 {
 	local kver=$1
-	local out="$build/$kver" res console qemu_rc tail_pid i line
+	local out="$build/$kver" res console qemu_rc i line
 	local n=${#tests[@]} start status name got reason
 	local -a cmdline qemu
 	local -A result=()
@@ -268,7 +308,9 @@ run_kernel()
 	mkdir -p "$out"
 
 	echo "# === $kver ==="
+	start=$SECONDS
 	build_module "$kver" "$out" || return 0
+	note "module built in $((SECONDS - start))s"
 	if ! build_initramfs "$kver" "$out"; then
 		fail_item "initramfs-$kver" "cannot build the initramfs"
 		return 0
@@ -281,6 +323,8 @@ run_kernel()
 
 	cmdline=(
 		console=ttyS0 panic_on_warn=1 oops=panic panic=-1
+		hung_task_panic=1 softlockup_panic=1
+		sysctl.kernel.panic_on_rcu_stall=1
 		mitigations=off 8250.nr_uarts=1 rdinit=/init
 		"sg_repo=$repo" "sg_tests=$(IFS=,; echo "${tests[*]}")"
 		"sg_timeout=$test_timeout"
@@ -302,13 +346,14 @@ run_kernel()
 	echo "1..$((n + 1))"
 	start=$SECONDS
 	timeout -k 10 "$qemu_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
-	local qemu_pid=$!
+	qemu_pid=$!
 	# Show results as the guest writes them.
 	tail -n +1 -F --pid="$qemu_pid" "$res/tap.txt" 2>/dev/null &
 	tail_pid=$!
 	wait "$qemu_pid"
 	qemu_rc=$?
 	wait "$tail_pid"
+	qemu_pid='' tail_pid=''
 
 	while IFS= read -r line; do
 		if [[ "$line" =~ ^(not\ )?ok\ ([0-9]+)\ ([^ ]+)(.*)$ ]]; then
@@ -336,7 +381,11 @@ run_kernel()
 			;;
 		*)
 			failed=$((failed + 1))
-			echo "not ok $i $name # no result: the guest died or hung"
+			if grep -a -q "^# run $i $name " "$console"; then
+				echo "not ok $i $name # no result: the guest died or hung in it"
+			else
+				echo "not ok $i $name # not run: the guest died or hung before"
+			fi
 			;;
 		esac
 	done
@@ -386,6 +435,7 @@ main()
 	fi
 
 	select_tests || { fail_item tests "bad TESTS=${TESTS:-}"; finish; }
+	qemu_timeout=$(guest_budget)
 	note "tests: ${tests[*]:-(none)}"
 
 	for v in "${want[@]}"; do

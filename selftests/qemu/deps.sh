@@ -11,7 +11,7 @@ SYNGUARD_DEPS=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	dwarves make gcc libc6-dev
 	# the VM and its initramfs
-	qemu-system-x86 busybox-static cpio xz-utils zstd kmod python3
+	qemu-system-x86 busybox-static cpio xz-utils kmod python3 python3-yaml
 	# userspace tools, and what the selftests run inside the guest
 	libmnl-dev pkg-config
 	iproute2 nftables hping3 socat conntrack ethtool procps

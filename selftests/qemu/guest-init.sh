@@ -4,7 +4,9 @@
 # PID 1 of the test guest, after switch_root onto the host's root (read-only
 # 9p with a tmpfs overlay). Mounts the usual filesystems and the writable
 # results share, runs the selftests named on the kernel command line, each
-# under `timeout`, and writes TAP to the console and to results/tap.txt.
+# under `timeout`, and writes TAP to the console and to results/tap.txt;
+# each test's output goes to results/<test>.log, its kernel messages to
+# results/<test>.dmesg.
 #
 # Kernel command line:
 #   sg_repo=DIR       the source tree (same path as on the host)
@@ -78,7 +80,6 @@ export SYNGUARD_REPO="$repo"
 export SYNGUARD_KO="$repo/build/$kver/synguard.ko"
 export SYNGUARD_CTL="$repo/tools/synguardctl"
 export SYNGUARD_RESULTS="$results"
-export CI=${CI:-}
 
 tap="$results/tap.txt"
 : >"$tap"
@@ -92,7 +93,7 @@ emit()
 unload_module()
 {
 	[[ -d /sys/module/synguard ]] || return 0
-	rmmod synguard && return 0
+	timeout 60 rmmod synguard && return 0
 	say "# rmmod synguard failed"
 	return 1
 }
@@ -100,6 +101,8 @@ unload_module()
 IFS=, read -r -a names <<<"$tests"
 say "# guest up: kernel $kver, ${#names[@]} test(s), $(nproc) CPU(s)"
 
+# Each test's kernel messages also go to results/<test>.dmesg.
+dmesg -C
 n=0
 for name in "${names[@]}"; do
 	n=$((n + 1))
@@ -111,6 +114,7 @@ for name in "${names[@]}"; do
 		"$script" 2>/dev/null | head -n1)
 	limit=${limit:-$def_timeout}
 
+	say "# run $n $name (timeout ${limit}s)"
 	start=$SECONDS
 	(cd "$repo/selftests" && exec timeout -k 10 "$limit" "$script") \
 		>"$log" 2>&1 &
@@ -126,6 +130,7 @@ for name in "${names[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 
+	dmesg -c >"$results/$name.dmesg" 2>&1
 	say "# $name: exit $rc after ${secs}s"
 	case $rc in
 	0) emit "ok $n $name" ;;

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which SYNs synguard may act on: the protected destination ports and
+ * the allowlist of source prefixes. A SYN to an unprotected port, or
+ * from an allowlisted source, goes to the kernel untouched: it is never
+ * answered with a cookie and never limited.
+ *
+ * Both lists are immutable arrays published with RCU. A writer holds
+ * sn->lock, builds a new array from the old one and its change, swaps
+ * the pointer and frees the old array after a grace period. The packet
+ * path reads them in the RCU read section netfilter holds around every
+ * hook, without a lock. No array at all means the default: every port
+ * protected, no source allowed.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/inetdevice.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/ipv6.h>
+
+#include "filter.h"
+
+/* The ranges as configured, and a bitmap of every port they cover. */
+struct sg_ports {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct sg_port_range r[SG_MAX_PORT_RANGES];
+	DECLARE_BITMAP(map, 1 << 16);
+};
+
+struct sg_allow {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct sg_prefix p[];
+};
+
+void sg_filter_destroy(struct sg_net *sn)
+{
+	/* The hooks are gone and netfilter waited for their readers. */
+	kvfree(rcu_dereference_protected(sn->ports, true));
+	kvfree(rcu_dereference_protected(sn->allow, true));
+}
+
+bool sg_port_protected(const struct sg_net *sn, __be16 dport)
+{
+	const struct sg_ports *ports = rcu_dereference(sn->ports);
+
+	return !ports || test_bit(ntohs(dport), ports->map);
+}
+
+static bool sg_prefix_match(const struct sg_prefix *p, const __be32 *addr)
+{
+	if (p->family == AF_INET)
+		return !((addr[0] ^ p->addr[0]) & inet_make_mask(p->len));
+	return ipv6_prefix_equal((const struct in6_addr *)addr,
+				 (const struct in6_addr *)p->addr, p->len);
+}
+
+/*
+ * A linear scan: the list is short (SG_MAX_ALLOW) and only SYNs ask,
+ * and only when an allowlist is configured at all.
+ */
+bool sg_source_allowed(const struct sg_net *sn, const struct sg_tuple *t)
+{
+	const struct sg_allow *allow = rcu_dereference(sn->allow);
+	unsigned int i;
+
+	if (!allow)
+		return false;
+	for (i = 0; i < allow->n; i++)
+		if (allow->p[i].family == t->family &&
+		    sg_prefix_match(&allow->p[i], t->saddr))
+			return true;
+	return false;
+}
+
+/* Family known, length within it, no host bits set. */
+bool sg_prefix_valid(const struct sg_prefix *p)
+{
+	unsigned int bits = p->family == AF_INET ? 32 : 128;
+	unsigned int i, plen = p->len;
+	__be32 mask;
+
+	if ((p->family != AF_INET && p->family != AF_INET6) || p->len > bits)
+		return false;
+	for (i = 0; i < bits / 32; i++, plen -= min(plen, 32U)) {
+		mask = plen >= 32 ? htonl(~0U) :
+		       plen ? htonl(~0U << (32 - plen)) : 0;
+		if (p->addr[i] & ~mask)
+			return false;
+	}
+	for (; i < 4; i++)
+		if (p->addr[i])
+			return false;
+	return true;
+}
+
+static bool sg_prefix_same(const struct sg_prefix *a, const struct sg_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int sg_range_find(const struct sg_port_range *r, unsigned int n,
+			 const struct sg_port_range *want)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].min == want->min && r[i].max == want->max)
+			return i;
+	return -1;
+}
+
+int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
+		    unsigned int n, bool add, unsigned int *bad)
+{
+	struct sg_ports *old, *new;
+	unsigned int i;
+	int idx;
+
+	lockdep_assert_held(&sn->lock);
+	old = rcu_dereference_protected(sn->ports, lockdep_is_held(&sn->lock));
+
+	new = kvzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	if (old) {
+		new->n = old->n;
+		memcpy(new->r, old->r, sizeof(new->r));
+	}
+
+	for (i = 0; i < n; i++) {
+		*bad = i;
+		idx = sg_range_find(new->r, new->n, &r[i]);
+		if (add) {
+			if (r[i].min > r[i].max || !r[i].min) {
+				kvfree(new);
+				return -EINVAL;
+			}
+			if (idx >= 0) {
+				kvfree(new);
+				return -EEXIST;
+			}
+			if (new->n == SG_MAX_PORT_RANGES) {
+				kvfree(new);
+				return -ENOSPC;
+			}
+			new->r[new->n++] = r[i];
+		} else {
+			if (idx < 0) {
+				kvfree(new);
+				return -ENOENT;
+			}
+			new->r[idx] = new->r[--new->n];
+		}
+	}
+
+	for (i = 0; i < new->n; i++)
+		bitmap_set(new->map, new->r[i].min,
+			   new->r[i].max - new->r[i].min + 1);
+	if (!new->n) {
+		kvfree(new);
+		new = NULL;
+	}
+	rcu_assign_pointer(sn->ports, new);
+	if (old)
+		kvfree_rcu(old, rcu);
+	return 0;
+}
+
+static int sg_prefix_find(const struct sg_prefix *p, unsigned int n,
+			  const struct sg_prefix *want)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (sg_prefix_same(&p[i], want))
+			return i;
+	return -1;
+}
+
+int sg_allow_change(struct sg_net *sn, const struct sg_prefix *p,
+		    unsigned int n, bool add, unsigned int *bad)
+{
+	struct sg_allow *old, *new;
+	unsigned int i, have;
+	int idx;
+
+	lockdep_assert_held(&sn->lock);
+	old = rcu_dereference_protected(sn->allow, lockdep_is_held(&sn->lock));
+	have = old ? old->n : 0;
+
+	new = kvzalloc(struct_size(new, p, have + (add ? n : 0)),
+		       GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->n = have;
+	if (old)
+		memcpy(new->p, old->p, have * sizeof(*new->p));
+
+	for (i = 0; i < n; i++) {
+		*bad = i;
+		idx = sg_prefix_find(new->p, new->n, &p[i]);
+		if (add) {
+			if (!sg_prefix_valid(&p[i])) {
+				kvfree(new);
+				return -EINVAL;
+			}
+			if (idx >= 0) {
+				kvfree(new);
+				return -EEXIST;
+			}
+			if (new->n == SG_MAX_ALLOW) {
+				kvfree(new);
+				return -ENOSPC;
+			}
+			new->p[new->n++] = p[i];
+		} else {
+			if (idx < 0) {
+				kvfree(new);
+				return -ENOENT;
+			}
+			new->p[idx] = new->p[--new->n];
+		}
+	}
+
+	if (!new->n) {
+		kvfree(new);
+		new = NULL;
+	}
+	rcu_assign_pointer(sn->allow, new);
+	if (old)
+		kvfree_rcu(old, rcu);
+	return 0;
+}
+
+unsigned int sg_ports_get(struct sg_net *sn, struct sg_port_range *r)
+{
+	struct sg_ports *ports;
+
+	lockdep_assert_held(&sn->lock);
+	ports = rcu_dereference_protected(sn->ports, lockdep_is_held(&sn->lock));
+	if (!ports)
+		return 0;
+	memcpy(r, ports->r, ports->n * sizeof(*r));
+	return ports->n;
+}
+
+unsigned int sg_allow_get(struct sg_net *sn, struct sg_prefix *p)
+{
+	struct sg_allow *allow;
+
+	lockdep_assert_held(&sn->lock);
+	allow = rcu_dereference_protected(sn->allow, lockdep_is_held(&sn->lock));
+	if (!allow)
+		return 0;
+	memcpy(p, allow->p, allow->n * sizeof(*p));
+	return allow->n;
+}

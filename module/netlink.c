@@ -1,0 +1,954 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "synguard" generic netlink family: runtime configuration and
+ * per network namespace state. include/uapi/linux/synguard.h draws every
+ * command's attributes; Documentation/netlink/specs/synguard.yaml is the
+ * same family as a YNL spec.
+ *
+ * Every operation acts on the network namespace of the requesting socket
+ * (netnsok). Operations that change state need CAP_NET_ADMIN in the user
+ * namespace owning it (GENL_UNS_ADMIN_PERM). Each op has its own strict
+ * policy: genetlink refuses any attribute the op does not list, and the
+ * policy enforces every numeric range; what a policy cannot say is
+ * checked here, with an extack message naming the attribute at fault.
+ *
+ * Writers serialise on sn->lock. A new configuration is built in a copy,
+ * validated as a whole and only then published field by field with
+ * WRITE_ONCE(); the packet path reads each field once with READ_ONCE().
+ */
+
+#include <linux/netfilter.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/sort.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "filter.h"
+#include "halfopen.h"
+#include "netlink.h"
+
+static struct genl_family sg_genl_family;
+
+/*
+ * Numeric limits, as in the spec's checks. The range tables are not
+ * const because 6.1's nla_policy points to them without const; nothing
+ * writes them after init.
+ */
+#define SG_MAX_SYN_RATE		100000000U
+#define SG_MAX_COOLDOWN		3600	/* seconds */
+#define SG_MIN_TIMEOUT		100U	/* milliseconds */
+#define SG_MAX_TIMEOUT		600000U
+#define SG_MAX_DUMP_LIMIT	65536U
+
+static struct netlink_range_validation sg_high_range __ro_after_init = {
+	.min = 1, .max = SG_MAX_TABLE_SIZE,
+};
+
+static struct netlink_range_validation sg_low_range __ro_after_init = {
+	.min = 0, .max = SG_MAX_TABLE_SIZE,
+};
+
+static struct netlink_range_validation sg_syn_rate_range __ro_after_init = {
+	.min = 1, .max = SG_MAX_SYN_RATE,
+};
+
+static struct netlink_range_validation sg_timeout_range __ro_after_init = {
+	.min = SG_MIN_TIMEOUT, .max = SG_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation sg_table_size_range __ro_after_init = {
+	.min = SG_MIN_TABLE_SIZE, .max = SG_MAX_TABLE_SIZE,
+};
+
+static struct netlink_range_validation sg_source_limit_range __ro_after_init = {
+	.min = 1, .max = SG_MAX_TABLE_SIZE,
+};
+
+static struct netlink_range_validation sg_dump_limit_range __ro_after_init = {
+	.min = 1, .max = SG_MAX_DUMP_LIMIT,
+};
+
+static const struct nla_policy sg_set_config_policy[SYNGUARD_A_PREFIX6 + 1] = {
+	[SYNGUARD_A_MODE] = NLA_POLICY_MAX(NLA_U32, SYNGUARD_MODE_MAX),
+	[SYNGUARD_A_HALFOPEN_HIGH] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &sg_high_range),
+	[SYNGUARD_A_HALFOPEN_LOW] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &sg_low_range),
+	[SYNGUARD_A_SYN_RATE_LOW] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &sg_syn_rate_range),
+	[SYNGUARD_A_COOLDOWN] = NLA_POLICY_RANGE(NLA_U32, 1, SG_MAX_COOLDOWN),
+	[SYNGUARD_A_HALFOPEN_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							      &sg_timeout_range),
+	[SYNGUARD_A_TABLE_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&sg_table_size_range),
+	[SYNGUARD_A_SOURCE_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &sg_source_limit_range),
+	[SYNGUARD_A_PREFIX4] = NLA_POLICY_MAX(NLA_U8, 32),
+	[SYNGUARD_A_PREFIX6] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+static const struct nla_policy sg_port_range_policy[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
+	[SYNGUARD_A_PORT_RANGE_FIRST] = NLA_POLICY_MIN(NLA_U16, 1),
+	[SYNGUARD_A_PORT_RANGE_LAST] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static const struct nla_policy sg_ports_policy[SYNGUARD_A_PORT_RANGE + 1] = {
+	[SYNGUARD_A_PORT_RANGE] = NLA_POLICY_NESTED(sg_port_range_policy),
+};
+
+/* A request names a prefix; the count is for replies only. */
+static const struct nla_policy sg_prefix_policy[SYNGUARD_A_PREFIX_LEN + 1] = {
+	[SYNGUARD_A_PREFIX_FAMILY] = { .type = NLA_U16 },
+	[SYNGUARD_A_PREFIX_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[SYNGUARD_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+static const struct nla_policy sg_allow_policy[SYNGUARD_A_ALLOW + 1] = {
+	[SYNGUARD_A_ALLOW] = NLA_POLICY_NESTED(sg_prefix_policy),
+};
+
+static const struct nla_policy sg_sources_policy[SYNGUARD_A_LIMIT + 1] = {
+	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &sg_dump_limit_range),
+};
+
+/*
+ * The uAPI lists the counters in stats.h's order, then the gauge: a
+ * counter missing from it, or out of place, fails the build.
+ */
+#define SG_STAT_NLA_CHECK(upper, lower)					\
+	static_assert(SYNGUARD_A_STATS_##upper ==				\
+		      SYNGUARD_A_STATS_SYN_RECEIVED + SG_STAT_##upper,	\
+		      "uAPI attribute of " #lower " out of place");
+SG_STATS(SG_STAT_NLA_CHECK)
+#undef SG_STAT_NLA_CHECK
+static_assert(SYNGUARD_A_STATS_HALFOPEN_CURRENT ==
+	      SYNGUARD_A_STATS_SYN_RECEIVED + SG_STAT_MAX);
+
+static struct sg_net *sg_info_net(struct genl_info *info)
+{
+	return sg_net(genl_info_net(info));
+}
+
+/*
+ * net.netfilter.nf_conntrack_tcp_loose of @net, or -ENOENT when
+ * nf_conntrack is not loaded. The value lives in struct net itself and
+ * nf_ct_hook in the netfilter core, so reading them creates no module
+ * dependency; the hook is set only once every namespace's conntrack
+ * state is initialised.
+ */
+static int sg_ct_tcp_loose(const struct net *net)
+{
+	int loose = -ENOENT;
+
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	rcu_read_lock();
+	if (rcu_dereference(nf_ct_hook))
+		loose = READ_ONCE(net->ct.nf_ct_proto.tcp.tcp_loose);
+	rcu_read_unlock();
+#endif
+	return loose;
+}
+
+static int sg_put_state(struct sk_buff *skb, struct sg_net *sn)
+{
+	int loose = sg_ct_tcp_loose(sn->net);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SYNGUARD_A_STATE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, SYNGUARD_A_STATE_UNDER_ATTACK,
+		       READ_ONCE(sn->under_attack)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_SYN_RATE,
+			READ_ONCE(sn->syn_rate)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_HALFOPEN_CURRENT,
+			sg_halfopen_count(sn)) ||
+	    nla_put_u8(skb, SYNGUARD_A_STATE_TCP_SYNCOOKIES,
+		       READ_ONCE(sn->net->ipv4.sysctl_tcp_syncookies)) ||
+	    (loose >= 0 &&
+	     nla_put_u8(skb, SYNGUARD_A_STATE_CT_TCP_LOOSE, loose)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_TABLE_SLOTS,
+			sg_halfopen_slots(sn))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sg_put_config(struct sk_buff *skb, const struct sg_config *cfg)
+{
+	if (nla_put_u32(skb, SYNGUARD_A_MODE, READ_ONCE(cfg->mode)) ||
+	    nla_put_u32(skb, SYNGUARD_A_HALFOPEN_HIGH,
+			READ_ONCE(cfg->halfopen_high)) ||
+	    nla_put_u32(skb, SYNGUARD_A_HALFOPEN_LOW,
+			READ_ONCE(cfg->halfopen_low)) ||
+	    nla_put_u32(skb, SYNGUARD_A_SYN_RATE_LOW,
+			READ_ONCE(cfg->syn_rate_low)) ||
+	    nla_put_u32(skb, SYNGUARD_A_COOLDOWN, READ_ONCE(cfg->cooldown)) ||
+	    nla_put_u32(skb, SYNGUARD_A_HALFOPEN_TIMEOUT,
+			READ_ONCE(cfg->halfopen_timeout)) ||
+	    nla_put_u32(skb, SYNGUARD_A_TABLE_SIZE,
+			READ_ONCE(cfg->table_size)) ||
+	    nla_put_u32(skb, SYNGUARD_A_SOURCE_LIMIT,
+			READ_ONCE(cfg->source_limit)) ||
+	    nla_put_u8(skb, SYNGUARD_A_PREFIX4, READ_ONCE(cfg->prefix4)) ||
+	    nla_put_u8(skb, SYNGUARD_A_PREFIX6, READ_ONCE(cfg->prefix6)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int sg_put_stats(struct sk_buff *skb, struct sg_net *sn)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, SYNGUARD_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < SG_STAT_MAX; i++)
+		if (nla_put_u64_64bit(skb, SYNGUARD_A_STATS_SYN_RECEIVED + i,
+				      sg_stat_sum(sn, i),
+				      SYNGUARD_A_STATS_PAD))
+			goto cancel;
+	if (nla_put_u64_64bit(skb, SYNGUARD_A_STATS_HALFOPEN_CURRENT,
+			      sg_halfopen_count(sn), SYNGUARD_A_STATS_PAD))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int sg_put_prefix(struct sk_buff *skb, int type,
+			 const struct sg_prefix *p, const u32 *count)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, SYNGUARD_A_PREFIX_FAMILY, p->family) ||
+	    nla_put(skb, SYNGUARD_A_PREFIX_ADDR,
+		    p->family == AF_INET ? 4 : 16, p->addr) ||
+	    nla_put_u8(skb, SYNGUARD_A_PREFIX_LEN, p->len) ||
+	    (count && nla_put_u32(skb, SYNGUARD_A_PREFIX_COUNT, *count))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sg_put_port_range(struct sk_buff *skb,
+			     const struct sg_port_range *r)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SYNGUARD_A_PORT_RANGE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, SYNGUARD_A_PORT_RANGE_FIRST, r->min) ||
+	    nla_put_u16(skb, SYNGUARD_A_PORT_RANGE_LAST, r->max)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A reply of @size bytes of attributes, filled by @fill. */
+static int sg_reply(struct genl_info *info, size_t size,
+		    int (*fill)(struct sk_buff *skb, struct sg_net *sn,
+				void *arg),
+		    void *arg)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &sg_genl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err_free;
+	}
+	ret = fill(msg, sg_info_net(info), arg);
+	if (ret)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int sg_fill_config(struct sk_buff *skb, struct sg_net *sn, void *arg)
+{
+	return sg_put_config(skb, &sn->cfg) ?: sg_put_state(skb, sn);
+}
+
+static int sg_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_reply(info, NLMSG_GOODSIZE, sg_fill_config, NULL);
+}
+
+static void sg_config_publish(struct sg_net *sn, const struct sg_config *cfg)
+{
+	struct sg_config *c = &sn->cfg;
+
+	lockdep_assert_held(&sn->lock);
+	WRITE_ONCE(c->mode, cfg->mode);
+	WRITE_ONCE(c->halfopen_high, cfg->halfopen_high);
+	WRITE_ONCE(c->halfopen_low, cfg->halfopen_low);
+	WRITE_ONCE(c->syn_rate_low, cfg->syn_rate_low);
+	WRITE_ONCE(c->cooldown, cfg->cooldown);
+	WRITE_ONCE(c->halfopen_timeout, cfg->halfopen_timeout);
+	WRITE_ONCE(c->table_size, cfg->table_size);
+	WRITE_ONCE(c->source_limit, cfg->source_limit);
+	WRITE_ONCE(c->prefix4, cfg->prefix4);
+	WRITE_ONCE(c->prefix6, cfg->prefix6);
+}
+
+static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct sg_net *sn = sg_info_net(info);
+	struct nlattr **a = info->attrs;
+	struct sg_config cfg;
+	bool any = false;
+	int i, ret = 0;
+
+	for (i = SYNGUARD_A_MODE; i <= SYNGUARD_A_PREFIX6; i++)
+		any |= !!a[i];
+	if (!any) {
+		NL_SET_ERR_MSG(extack, "no setting given");
+		return -EINVAL;
+	}
+
+	mutex_lock(&sn->lock);
+	cfg = sn->cfg;
+	if (a[SYNGUARD_A_MODE])
+		cfg.mode = nla_get_u32(a[SYNGUARD_A_MODE]);
+	if (a[SYNGUARD_A_HALFOPEN_HIGH])
+		cfg.halfopen_high = nla_get_u32(a[SYNGUARD_A_HALFOPEN_HIGH]);
+	if (a[SYNGUARD_A_HALFOPEN_LOW])
+		cfg.halfopen_low = nla_get_u32(a[SYNGUARD_A_HALFOPEN_LOW]);
+	if (a[SYNGUARD_A_SYN_RATE_LOW])
+		cfg.syn_rate_low = nla_get_u32(a[SYNGUARD_A_SYN_RATE_LOW]);
+	if (a[SYNGUARD_A_COOLDOWN])
+		cfg.cooldown = nla_get_u32(a[SYNGUARD_A_COOLDOWN]);
+	if (a[SYNGUARD_A_HALFOPEN_TIMEOUT])
+		cfg.halfopen_timeout =
+			nla_get_u32(a[SYNGUARD_A_HALFOPEN_TIMEOUT]);
+	if (a[SYNGUARD_A_TABLE_SIZE])
+		cfg.table_size = nla_get_u32(a[SYNGUARD_A_TABLE_SIZE]);
+	if (a[SYNGUARD_A_SOURCE_LIMIT])
+		cfg.source_limit = nla_get_u32(a[SYNGUARD_A_SOURCE_LIMIT]);
+	if (a[SYNGUARD_A_PREFIX4])
+		cfg.prefix4 = nla_get_u8(a[SYNGUARD_A_PREFIX4]);
+	if (a[SYNGUARD_A_PREFIX6])
+		cfg.prefix6 = nla_get_u8(a[SYNGUARD_A_PREFIX6]);
+
+	/* The whole new set must hold together before any of it counts. */
+	if (cfg.halfopen_low > cfg.halfopen_high) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    a[SYNGUARD_A_HALFOPEN_LOW] ?:
+				    a[SYNGUARD_A_HALFOPEN_HIGH],
+				    "halfopen_low must not exceed halfopen_high");
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (cfg.table_size != sn->cfg.table_size) {
+		ret = sg_halfopen_resize(sn, cfg.table_size);
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, a[SYNGUARD_A_TABLE_SIZE],
+					    "cannot allocate a table that size");
+			goto out_unlock;
+		}
+	}
+	sg_config_publish(sn, &cfg);
+
+out_unlock:
+	mutex_unlock(&sn->lock);
+	return ret;
+}
+
+static int sg_fill_stats(struct sk_buff *skb, struct sg_net *sn, void *arg)
+{
+	return sg_put_stats(skb, sn) ?: sg_put_state(skb, sn);
+}
+
+static int sg_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_reply(info, NLMSG_GOODSIZE, sg_fill_stats, NULL);
+}
+
+/* Port ranges and prefixes ------------------------------------------ */
+
+/* The top-level attributes of type @type in the request, counted. */
+static unsigned int sg_count_attrs(struct genl_info *info, int type)
+{
+	unsigned int n = 0;
+	struct nlattr *nla;
+	int rem;
+
+	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem)
+		n += nla_type(nla) == type;
+	return n;
+}
+
+/*
+ * Collects the request's @type attributes into a new array @nla, at
+ * most @max of them. Returns how many; the caller frees @nla.
+ */
+static int sg_collect_attrs(struct genl_info *info, int type,
+			    unsigned int max, struct nlattr ***nla)
+{
+	unsigned int n = sg_count_attrs(info, type), i = 0;
+	struct nlattr *attr;
+	int rem;
+
+	if (n > max) {
+		NL_SET_ERR_MSG(info->extack, "too many entries in one request");
+		return -E2BIG;
+	}
+	*nla = kcalloc(n, sizeof(**nla), GFP_KERNEL);
+	if (!*nla)
+		return -ENOMEM;
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem)
+		if (nla_type(attr) == type)
+			(*nla)[i++] = attr;
+	return n;
+}
+
+static int sg_parse_port_range(struct nlattr *nla, struct sg_port_range *r,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SYNGUARD_A_PORT_RANGE_MAX + 1];
+	int ret;
+
+	ret = nla_parse_nested(tb, SYNGUARD_A_PORT_RANGE_MAX, nla,
+			       sg_port_range_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[SYNGUARD_A_PORT_RANGE_FIRST]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "port range without a minimum");
+		return -EINVAL;
+	}
+	r->min = nla_get_u16(tb[SYNGUARD_A_PORT_RANGE_FIRST]);
+	r->max = tb[SYNGUARD_A_PORT_RANGE_LAST] ?
+		 nla_get_u16(tb[SYNGUARD_A_PORT_RANGE_LAST]) : r->min;
+	if (r->min > r->max) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SYNGUARD_A_PORT_RANGE_LAST],
+				    "port range ends before it starts");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sg_ports_change_nl(struct genl_info *info, bool add)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct sg_net *sn = sg_info_net(info);
+	struct sg_port_range r[SG_MAX_PORT_RANGES];
+	unsigned int bad = 0;
+	struct nlattr **nla;
+	int n, i, ret;
+
+	if (!sg_count_attrs(info, SYNGUARD_A_PORT_RANGE)) {
+		NL_SET_ERR_MSG(extack, "no port range given");
+		return -EINVAL;
+	}
+	n = sg_collect_attrs(info, SYNGUARD_A_PORT_RANGE, SG_MAX_PORT_RANGES,
+			     &nla);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		ret = sg_parse_port_range(nla[i], &r[i], extack);
+		if (ret)
+			goto out;
+	}
+
+	mutex_lock(&sn->lock);
+	ret = sg_ports_change(sn, r, n, add, &bad);
+	mutex_unlock(&sn->lock);
+
+	switch (ret) {
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad], "port range already present");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad], "no such port range");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
+				    "too many port ranges (at most 32)");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad], "invalid port range");
+		break;
+	}
+out:
+	kfree(nla);
+	return ret;
+}
+
+static int sg_nl_ports_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_ports_change_nl(info, true);
+}
+
+static int sg_nl_ports_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_ports_change_nl(info, false);
+}
+
+static int sg_fill_ports(struct sk_buff *skb, struct sg_net *sn, void *arg)
+{
+	struct sg_port_range r[SG_MAX_PORT_RANGES];
+	unsigned int i, n;
+
+	mutex_lock(&sn->lock);
+	n = sg_ports_get(sn, r);
+	mutex_unlock(&sn->lock);
+	for (i = 0; i < n; i++)
+		if (sg_put_port_range(skb, &r[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int sg_nl_ports_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_reply(info, SG_MAX_PORT_RANGES *
+			nla_total_size(2 * nla_total_size(sizeof(u16))),
+			sg_fill_ports, NULL);
+}
+
+static int sg_parse_prefix(struct nlattr *nla, struct sg_prefix *p,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SYNGUARD_A_PREFIX_LEN + 1];
+	unsigned int alen;
+	int ret;
+
+	ret = nla_parse_nested(tb, SYNGUARD_A_PREFIX_LEN, nla,
+			       sg_prefix_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[SYNGUARD_A_PREFIX_FAMILY] || !tb[SYNGUARD_A_PREFIX_ADDR] ||
+	    !tb[SYNGUARD_A_PREFIX_LEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "prefix needs a family, an address and a length");
+		return -EINVAL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->family = nla_get_u16(tb[SYNGUARD_A_PREFIX_FAMILY]);
+	p->len = nla_get_u8(tb[SYNGUARD_A_PREFIX_LEN]);
+	alen = nla_len(tb[SYNGUARD_A_PREFIX_ADDR]);
+	if (p->family != AF_INET && p->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SYNGUARD_A_PREFIX_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (alen != (p->family == AF_INET ? 4 : 16)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SYNGUARD_A_PREFIX_ADDR],
+				    "address length does not match the family");
+		return -EINVAL;
+	}
+	if (p->len > alen * 8) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SYNGUARD_A_PREFIX_LEN],
+				    "prefix length too long for the family");
+		return -EINVAL;
+	}
+	nla_memcpy(p->addr, tb[SYNGUARD_A_PREFIX_ADDR], alen);
+	if (!sg_prefix_valid(p)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SYNGUARD_A_PREFIX_ADDR],
+				    "address has bits set beyond the prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sg_allow_change_nl(struct genl_info *info, bool add)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct sg_net *sn = sg_info_net(info);
+	struct sg_prefix *p = NULL;
+	unsigned int bad = 0;
+	struct nlattr **nla;
+	int n, i, ret;
+
+	if (!sg_count_attrs(info, SYNGUARD_A_ALLOW)) {
+		NL_SET_ERR_MSG(extack, "no prefix given");
+		return -EINVAL;
+	}
+	n = sg_collect_attrs(info, SYNGUARD_A_ALLOW, SG_MAX_ALLOW, &nla);
+	if (n < 0)
+		return n;
+	p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ret = sg_parse_prefix(nla[i], &p[i], extack);
+		if (ret)
+			goto out;
+	}
+
+	mutex_lock(&sn->lock);
+	ret = sg_allow_change(sn, p, n, add, &bad);
+	mutex_unlock(&sn->lock);
+
+	switch (ret) {
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
+				    "prefix already in the allowlist");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
+				    "prefix not in the allowlist");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
+				    "allowlist full (at most 256 prefixes)");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, nla[bad], "invalid prefix");
+		break;
+	}
+out:
+	kfree(p);
+	kfree(nla);
+	return ret;
+}
+
+static int sg_nl_allow_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_allow_change_nl(info, true);
+}
+
+static int sg_nl_allow_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_allow_change_nl(info, false);
+}
+
+static size_t sg_prefix_size(void)
+{
+	return nla_total_size(nla_total_size(sizeof(u16)) +
+			      nla_total_size(16) +
+			      nla_total_size(sizeof(u8)) +
+			      nla_total_size(sizeof(u32)));
+}
+
+static int sg_fill_allow(struct sk_buff *skb, struct sg_net *sn, void *arg)
+{
+	struct sg_prefix *p = arg;
+	unsigned int i, n;
+
+	mutex_lock(&sn->lock);
+	n = sg_allow_get(sn, p);
+	mutex_unlock(&sn->lock);
+	for (i = 0; i < n; i++)
+		if (sg_put_prefix(skb, SYNGUARD_A_ALLOW, &p[i], NULL))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int sg_nl_allow_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sg_prefix *p;
+	int ret;
+
+	p = kcalloc(SG_MAX_ALLOW, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = sg_reply(info, SG_MAX_ALLOW * sg_prefix_size(), sg_fill_allow, p);
+	kfree(p);
+	return ret;
+}
+
+/* The sources dump ------------------------------------------------- */
+
+/*
+ * The half-open table aggregated by source prefix, built once when the
+ * dump starts and sent from cb->args[0] over as many parts as it takes.
+ */
+struct sg_src {
+	struct sg_prefix p;
+	u32 count;
+};
+
+struct sg_src_dump {
+	unsigned int n, cap, next;
+	u8 prefix4, prefix6;
+	struct sg_src s[];
+};
+
+static void sg_addr_mask(__be32 *addr, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++, plen -= min(plen, 32U))
+		addr[i] &= plen >= 32 ? htonl(~0U) :
+			   plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
+static int sg_src_collect(void *arg, const struct sg_ho_view *v)
+{
+	struct sg_src_dump *d = arg;
+	struct sg_src *s;
+
+	if (d->n == d->cap)
+		return -ENOSPC;
+	s = &d->s[d->n++];
+	memset(s, 0, sizeof(*s));
+	s->p.family = v->family;
+	s->p.len = v->family == AF_INET ? d->prefix4 : d->prefix6;
+	memcpy(s->p.addr, v->saddr, sizeof(s->p.addr));
+	sg_addr_mask(s->p.addr, s->p.len);
+	s->count = 1;
+	return 0;
+}
+
+static int sg_src_cmp_prefix(const void *a, const void *b)
+{
+	const struct sg_src *x = a, *y = b;
+
+	if (x->p.family != y->p.family)
+		return x->p.family < y->p.family ? -1 : 1;
+	return memcmp(x->p.addr, y->p.addr, sizeof(x->p.addr));
+}
+
+static int sg_src_cmp_count(const void *a, const void *b)
+{
+	const struct sg_src *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return sg_src_cmp_prefix(a, b);
+}
+
+static int sg_nl_sources_start(struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_net(sock_net(cb->skb->sk));
+	struct nlattr **a = sg_genl_dump_attrs(cb);
+	u32 limit = U32_MAX, cap, pos = 0;
+	struct sg_src_dump *d;
+	unsigned int i, n;
+
+	if (a && a[SYNGUARD_A_LIMIT])
+		limit = nla_get_u32(a[SYNGUARD_A_LIMIT]);
+
+	/* Room for what is tracked now and some growth during the walk. */
+	cap = sg_halfopen_count(sn);
+	cap = min(cap + cap / 8 + 64, sg_halfopen_slots(sn));
+	d = kvzalloc(struct_size(d, s, cap), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	d->cap = cap;
+	d->prefix4 = READ_ONCE(sn->cfg.prefix4);
+	d->prefix6 = READ_ONCE(sn->cfg.prefix6);
+	/* A table that outgrew the estimate is reported in part. */
+	sg_halfopen_walk(sn, &pos, sg_src_collect, d);
+
+	sort(d->s, d->n, sizeof(*d->s), sg_src_cmp_prefix, NULL);
+	for (i = 0, n = 0; i < d->n; i++) {
+		if (n && !sg_src_cmp_prefix(&d->s[n - 1], &d->s[i]))
+			d->s[n - 1].count++;
+		else
+			d->s[n++] = d->s[i];
+	}
+	sort(d->s, n, sizeof(*d->s), sg_src_cmp_count, NULL);
+	d->n = min(n, limit);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int sg_nl_sources_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_src_dump *d = (struct sg_src_dump *)cb->args[0];
+	void *hdr;
+
+	for (; d->next < d->n; d->next++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &sg_genl_family,
+				  NLM_F_MULTI, SYNGUARD_CMD_GET_SOURCES);
+		if (!hdr)
+			break;
+		if (sg_put_prefix(skb, SYNGUARD_A_SOURCE, &d->s[d->next].p,
+				  &d->s[d->next].count)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}
+
+static int sg_nl_sources_done(struct netlink_callback *cb)
+{
+	kvfree((void *)cb->args[0]);
+	return 0;
+}
+
+/* The half-open dump ----------------------------------------------- */
+
+/*
+ * One message per entry, straight from the table: cb->args[0] is the
+ * slot to resume at, cb->args[1] set once the walk got to the end.
+ */
+struct sg_ho_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int sg_ho_put(void *arg, const struct sg_ho_view *v)
+{
+	struct sg_ho_dump *ctx = arg;
+	struct sk_buff *skb = ctx->skb;
+	int alen = v->family == AF_INET ? 4 : 16;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(ctx->cb->skb).portid,
+			  ctx->cb->nlh->nlmsg_seq, &sg_genl_family,
+			  NLM_F_MULTI, SYNGUARD_CMD_GET_HALFOPEN);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SYNGUARD_A_HALFOPEN);
+	if (!nest ||
+	    nla_put_u16(skb, SYNGUARD_A_HALFOPEN_FAMILY, v->family) ||
+	    nla_put(skb, SYNGUARD_A_HALFOPEN_SADDR, alen, v->saddr) ||
+	    nla_put(skb, SYNGUARD_A_HALFOPEN_DADDR, alen, v->daddr) ||
+	    nla_put_be16(skb, SYNGUARD_A_HALFOPEN_SPORT, v->sport) ||
+	    nla_put_be16(skb, SYNGUARD_A_HALFOPEN_DPORT, v->dport) ||
+	    nla_put_u32(skb, SYNGUARD_A_HALFOPEN_ISN, v->isn) ||
+	    nla_put_u32(skb, SYNGUARD_A_HALFOPEN_AGE, v->age_ms)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int sg_nl_halfopen_dump(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_net(sock_net(cb->skb->sk));
+	struct sg_ho_dump ctx = { .skb = skb, .cb = cb };
+	u32 pos = cb->args[0];
+
+	if (cb->args[1])
+		return 0;
+	if (!sg_halfopen_walk(sn, &pos, sg_ho_put, &ctx))
+		cb->args[1] = 1;
+	cb->args[0] = pos;
+	return skb->len;
+}
+
+/* The family ------------------------------------------------------- */
+
+static const struct genl_ops sg_genl_ops[] = {
+	{
+		.cmd = SYNGUARD_CMD_GET_CONFIG,
+		.doit = sg_nl_get_config,
+	},
+	{
+		.cmd = SYNGUARD_CMD_SET_CONFIG,
+		.doit = sg_nl_set_config,
+		.policy = sg_set_config_policy,
+		.maxattr = ARRAY_SIZE(sg_set_config_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_GET_STATS,
+		.doit = sg_nl_get_stats,
+	},
+	{
+		.cmd = SYNGUARD_CMD_GET_SOURCES,
+		.start = sg_nl_sources_start,
+		.dumpit = sg_nl_sources_dump,
+		.done = sg_nl_sources_done,
+		.policy = sg_sources_policy,
+		.maxattr = ARRAY_SIZE(sg_sources_policy) - 1,
+	},
+	{
+		.cmd = SYNGUARD_CMD_GET_HALFOPEN,
+		.dumpit = sg_nl_halfopen_dump,
+	},
+	{
+		.cmd = SYNGUARD_CMD_PORTS_ADD,
+		.doit = sg_nl_ports_add,
+		.policy = sg_ports_policy,
+		.maxattr = ARRAY_SIZE(sg_ports_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_PORTS_DEL,
+		.doit = sg_nl_ports_del,
+		.policy = sg_ports_policy,
+		.maxattr = ARRAY_SIZE(sg_ports_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_PORTS_GET,
+		.doit = sg_nl_ports_get,
+	},
+	{
+		.cmd = SYNGUARD_CMD_ALLOW_ADD,
+		.doit = sg_nl_allow_add,
+		.policy = sg_allow_policy,
+		.maxattr = ARRAY_SIZE(sg_allow_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_ALLOW_DEL,
+		.doit = sg_nl_allow_del,
+		.policy = sg_allow_policy,
+		.maxattr = ARRAY_SIZE(sg_allow_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_ALLOW_GET,
+		.doit = sg_nl_allow_get,
+	},
+};
+
+/*
+ * resv_start_op stays 0: every op is new, so genetlink validates the
+ * header's reserved bits and refuses all attributes to ops without a
+ * policy.
+ */
+static struct genl_family sg_genl_family __ro_after_init = {
+	.name = SYNGUARD_FAMILY_NAME,
+	.version = SYNGUARD_FAMILY_VERSION,
+	.module = THIS_MODULE,
+	.ops = sg_genl_ops,
+	.n_ops = ARRAY_SIZE(sg_genl_ops),
+	.netnsok = true,
+	.parallel_ops = true,
+};
+
+int __init sg_netlink_init(void)
+{
+	return genl_register_family(&sg_genl_family);
+}
+
+void sg_netlink_exit(void)
+{
+	genl_unregister_family(&sg_genl_family);
+}

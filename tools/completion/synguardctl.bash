@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for synguardctl(8)
+
+_synguardctl()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local objects="show set stats sources halfopen ports allow help"
+	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
+		halfopen_timeout table_size source_limit prefix4 prefix6"
+	local i obj="" nwords=0
+
+	case $prev in
+	-n | --netns)
+		COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null |
+			awk '{ print $1 }')" -- "$cur"))
+		return
+		;;
+	esac
+
+	# Find the object: the first word that is not an option.
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-n | --netns) ((i++)) ;;
+		-*) ;;
+		*)
+			obj=${words[i]}
+			nwords=$((cword - i))
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $obj ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-j --json -n --netns -h --help
+				-V --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$objects" -- "$cur"))
+		fi
+		return
+	fi
+
+	case $obj in
+	set)
+		if ((nwords % 2 == 1)); then
+			COMPREPLY=($(compgen -W "$keys" -- "$cur"))
+		elif [[ $prev == mode ]]; then
+			COMPREPLY=($(compgen -W "off monitor auto always" -- "$cur"))
+		fi
+		;;
+	sources)
+		((nwords == 1)) && COMPREPLY=($(compgen -W "top" -- "$cur"))
+		;;
+	ports | allow)
+		((nwords == 1)) &&
+			COMPREPLY=($(compgen -W "add del list flush" -- "$cur"))
+		;;
+	help)
+		((nwords == 1)) && COMPREPLY=($(compgen -W "$objects" -- "$cur"))
+		;;
+	esac
+} &&
+	complete -F _synguardctl synguardctl

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats: the namespace's counters, named as in /sys/kernel/synguard/stats/.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "synguardctl.h"
+
+/* Indexed by attribute; the order of the uAPI enum. */
+static const char *const stat_names[SYNGUARD_A_STATS_MAX + 1] = {
+	[SYNGUARD_A_STATS_SYN_RECEIVED] = "syn_received",
+	[SYNGUARD_A_STATS_SYN_PASSED] = "syn_passed",
+	[SYNGUARD_A_STATS_COOKIES_SENT] = "cookies_sent",
+	[SYNGUARD_A_STATS_COOKIES_VALIDATED] = "cookies_validated",
+	[SYNGUARD_A_STATS_COOKIES_REJECTED] = "cookies_rejected",
+	[SYNGUARD_A_STATS_HALFOPEN_ADDED] = "halfopen_added",
+	[SYNGUARD_A_STATS_HALFOPEN_COMPLETED] = "halfopen_completed",
+	[SYNGUARD_A_STATS_HALFOPEN_RESET] = "halfopen_reset",
+	[SYNGUARD_A_STATS_HALFOPEN_EXPIRED] = "halfopen_expired",
+	[SYNGUARD_A_STATS_TABLE_FULL] = "table_full",
+	[SYNGUARD_A_STATS_SOURCE_LIMIT_HITS] = "source_limit_hits",
+	[SYNGUARD_A_STATS_COOKIE_MODE_ENTRIES] = "cookie_mode_entries",
+	[SYNGUARD_A_STATS_COOKIE_MODE_EXITS] = "cookie_mode_exits",
+	[SYNGUARD_A_STATS_SYNCOOKIES_DISABLED] = "syncookies_disabled",
+	[SYNGUARD_A_STATS_BAD_CHECKSUM] = "bad_checksum",
+	[SYNGUARD_A_STATS_SYNACK_UNROUTABLE] = "synack_unroutable",
+	[SYNGUARD_A_STATS_SYNACK_NOMEM] = "synack_nomem",
+	[SYNGUARD_A_STATS_HALFOPEN_CURRENT] = "halfopen_current",
+};
+
+struct stats {
+	bool have[SYNGUARD_A_STATS_MAX + 1];
+	uint64_t v[SYNGUARD_A_STATS_MAX + 1];
+	bool under_attack;
+	uint32_t syn_rate;
+};
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SYNGUARD_A_MAX + 1] = { NULL };
+	const struct nlattr *st[SYNGUARD_A_STATS_MAX + 1] = { NULL };
+	const struct nlattr *state[SYNGUARD_A_STATE_MAX + 1] = { NULL };
+	struct stats *s = data;
+	int i;
+
+	sg_nl_parse(nlh, tb, SYNGUARD_A_MAX);
+	if (!tb[SYNGUARD_A_STATS])
+		return MNL_CB_ERROR;
+	sg_nl_parse_nested(tb[SYNGUARD_A_STATS], st, SYNGUARD_A_STATS_MAX);
+	for (i = 1; i <= SYNGUARD_A_STATS_MAX; i++) {
+		if (!st[i] || !stat_names[i] ||
+		    mnl_attr_get_payload_len(st[i]) != sizeof(uint64_t))
+			continue;
+		s->have[i] = true;
+		s->v[i] = mnl_attr_get_u64(st[i]);
+	}
+	if (tb[SYNGUARD_A_STATE]) {
+		sg_nl_parse_nested(tb[SYNGUARD_A_STATE], state,
+				   SYNGUARD_A_STATE_MAX);
+		if (state[SYNGUARD_A_STATE_UNDER_ATTACK])
+			s->under_attack = mnl_attr_get_u8(state[SYNGUARD_A_STATE_UNDER_ATTACK]);
+		if (state[SYNGUARD_A_STATE_SYN_RATE])
+			s->syn_rate = mnl_attr_get_u32(state[SYNGUARD_A_STATE_SYN_RATE]);
+	}
+	return MNL_CB_OK;
+}
+
+int stats_main(struct sg_nl *nl, int argc, char **argv)
+{
+	struct stats s;
+	struct nlmsghdr *nlh;
+	int i;
+
+	if (argc > 1) {
+		sg_err("stats: unexpected '%s'", argv[1]);
+		return sg_usage("stats");
+	}
+	if (sg_nl_ready(nl))
+		return 1;
+	memset(&s, 0, sizeof(s));
+	nlh = sg_nl_request(nl, SYNGUARD_CMD_GET_STATS, 0);
+	if (sg_nl_run(nl, nlh, stats_cb, &s, "stats"))
+		return 1;
+
+	if (json)
+		json_begin('{');
+	for (i = 1; i <= SYNGUARD_A_STATS_MAX; i++) {
+		if (!s.have[i])
+			continue;
+		if (json)
+			json_u64(stat_names[i], s.v[i]);
+		else
+			printf("%-20s %llu\n", stat_names[i],
+			       (unsigned long long)s.v[i]);
+	}
+	if (json) {
+		json_bool("under_attack", s.under_attack);
+		json_u64("syn_rate", s.syn_rate);
+		json_end('}');
+		json_newline();
+	} else {
+		printf("%-20s %s\n", "under_attack", s.under_attack ? "yes" : "no");
+		printf("%-20s %u\n", "syn_rate", s.syn_rate);
+	}
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNGUARDCTL_H
+#define SYNGUARDCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+
+#define SYNGUARDCTL_VERSION "0.1.0"
+
+extern const char *prog;
+extern bool json;		/* -j: print JSON */
+
+/* "synguardctl: ..." on stderr. */
+void sg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open the netlink socket unless it is open; print why not. */
+int sg_nl_ready(struct sg_nl *nl);
+
+/* Usage of one object, or of everything with NULL; returns 1. */
+int sg_usage(const char *object);
+
+/* Parsers: 0 on success, else print why and return -1. */
+int sg_parse_u32(const char *what, const char *s, uint32_t *v);
+int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
+		    uint8_t *len);
+int sg_parse_range(const char *s, uint16_t *first, uint16_t *last);
+const char *sg_mode_name(uint32_t mode);
+int sg_mode_parse(const char *s);
+
+/* Formats an address (4 or 16 bytes) with an optional "/len". */
+void sg_format_addr(char *out, size_t size, int family, const void *addr,
+		    int len);
+
+/* A small JSON writer: commas and nesting are tracked here. */
+void json_begin(char bracket);			/* '{' or '[' */
+void json_end(char bracket);
+void json_key(const char *key);
+void json_str(const char *key, const char *val);	/* key may be NULL */
+void json_u64(const char *key, uint64_t val);
+void json_bool(const char *key, bool val);
+void json_null(const char *key);
+void json_newline(void);
+
+/* The subcommands, each in its own file. */
+int show_main(struct sg_nl *nl, int argc, char **argv);
+int set_main(struct sg_nl *nl, int argc, char **argv);
+int stats_main(struct sg_nl *nl, int argc, char **argv);
+int sources_main(struct sg_nl *nl, int argc, char **argv);
+int halfopen_main(struct sg_nl *nl, int argc, char **argv);
+int ports_main(struct sg_nl *nl, int argc, char **argv);
+int allow_main(struct sg_nl *nl, int argc, char **argv);
+
+/* Lists used by show as well as by ports/allow list. */
+struct sg_range {
+	uint16_t first, last;
+};
+
+struct sg_prefix {
+	uint16_t family;
+	uint8_t addr[16];
+	uint8_t len;
+	uint32_t count;
+};
+
+int ports_fetch(struct sg_nl *nl, struct sg_range *r, int max);
+int allow_fetch(struct sg_nl *nl, struct sg_prefix *p, int max);
+void ports_print(const struct sg_range *r, int n);
+void allow_print(const struct sg_prefix *p, int n);
+
+#endif /* SYNGUARDCTL_H */
