@@ -8,6 +8,7 @@ KRELEASE = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr
 DESTDIR ?=
 KVERS ?= 6.1 6.12
+FUZZ_SECONDS ?= 60
 VERSION := 0.1.0
 
 # Keep the builds for different kernels apart: kbuild writes its objects
@@ -17,7 +18,7 @@ BUILD ?= build
 PWD := $(CURDIR)
 
 .PHONY: all module tools clean install uninstall check demo bench \
-	style sparse modules-for dkms-install dkms-uninstall
+	style sparse modules-for dkms-install dkms-uninstall fuzz
 
 all: module tools
 
@@ -69,6 +70,10 @@ sparse:
 
 check:
 	selftests/qemu/check.sh $(KVERS)
+
+# fuzz [FUZZ_SECONDS=N]: libFuzzer over the option code the module uses.
+fuzz:
+	$(MAKE) -C fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo:
 	selftests/qemu/demo.sh $(firstword $(filter 6.12,$(KVERS)) 6.12)
