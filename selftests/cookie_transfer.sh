@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 
 PORT=9100
 HERE=$(dirname "$0")
-KB=3072
+KB=2048
 
 sg_require_root
 sg_require_cmd socat nstat python3 insmod
