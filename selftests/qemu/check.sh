@@ -222,9 +222,10 @@ build_initramfs()
 
 	key=$(
 		{
-			sha256sum "$busybox" "$here/initramfs-init.sh" "$0"
+			cat "$busybox" "$here/initramfs-init.sh" "$here/check.sh"
+			printf '%s\n' "${mods[@]}"
 			for m in "${mods[@]}"; do
-				sha256sum "/lib/modules/$kver/$m"
+				cat "/lib/modules/$kver/$m"
 			done
 		} | sha256sum | cut -d' ' -f1
 	)
@@ -272,6 +273,22 @@ build_tools()
 		tail -n 30 "$build/tools.log" | sed 's/^/# /'
 		fail_item build-tools "make tools failed, see $build/tools.log"
 		return 1
+	fi
+}
+
+# host_tests: what runs on the host rather than in a guest: the unit
+# tests and a short fuzz run over the code the module shares with
+# userspace. Skipped when TESTS picks guest tests (make fuzz runs them).
+host_tests()
+{
+	[[ -n "${TESTS:-}" ]] && return 0
+	if make -C "$repo/fuzz" smoke >"$build/fuzz.log" 2>&1; then
+		grep -E '^(unit|fuzz)' "$build/fuzz.log" | sed 's/^/# /'
+		echo "ok - fuzz-smoke"
+		passed=$((passed + 1))
+	else
+		tail -n 30 "$build/fuzz.log" | sed 's/^/# /'
+		fail_item fuzz-smoke "unit tests or fuzzing failed, see $build/fuzz.log"
 	fi
 }
 
@@ -427,6 +444,14 @@ main()
 
 	((${#want[@]})) || want=(6.1 6.12)
 
+	# Two runs in one tree would share build/<kver>/: take turns.
+	mkdir -p "$build"
+	exec 9>"$build/.check.lock"
+	if ! flock -n 9; then
+		note "another check.sh is running in $repo; waiting for it"
+		flock 9
+	fi
+
 	# shellcheck source=deps.sh
 	. "$here/deps.sh"
 	if ! synguard_install_deps; then
@@ -447,6 +472,7 @@ main()
 	done
 
 	build_tools
+	host_tests
 	for kver in "${kvers[@]}"; do
 		run_kernel "$kver"
 	done
