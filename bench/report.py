@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the guest's raw.json into the benchmark's outputs.
+
+    report.py RAW.json --out DIR [--benchmarks BENCHMARKS.md]
+              [--smp N] [--load-start "1 5 15"] [--command CMD]
+
+Writes DIR/results.json, DIR/results.md and DIR/legit_success.png (with
+gnuplot), prints the markdown table, and, for a full run (at least 5 runs
+of every defence), replaces the text between the markers in
+BENCHMARKS.md. Every figure is the median over runs.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+
+DEFENCES = ["none", "kernel_cookies", "nft_synproxy", "synguard_always",
+            "synguard_auto"]
+DEFENCES += [d + "_conntrack" for d in DEFENCES]
+EXTRA = ["kernel_cookies_2"]
+BASE = "kernel_cookies"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def median(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def rnd(v, nd=0):
+    if v is None:
+        return None
+    return round(v, nd) if nd else int(round(v))
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def summarise(raw):
+    pts = raw["points"]
+    mem = raw.get("memory", {})
+    out = {}
+    for d in DEFENCES + EXTRA:
+        mine = [p for p in pts if p["defence"] == d]
+        if not mine:
+            continue
+        cpu = [p for p in mine if p["kind"] == "cpu"]
+        lad = [p for p in mine if p["kind"] == "ladder"]
+        sat = [p for p in mine if p["kind"] == "saturate"]
+        caps = raw["capacity"].get(d, [])
+        s = {"runs": len({p["run"] for p in cpu})}
+        s["cpu_ns_per_syn"] = rnd(median(p["cpu_ns_per_syn"] for p in cpu))
+        s["busy_ns_per_syn"] = rnd(median(p["busy_ns_per_syn"] for p in cpu))
+        s["cpu_runs"] = [p["cpu_ns_per_syn"] for p in cpu]
+        s["cpu_rate_pps"] = rnd(median(p["handled_pps"] for p in cpu))
+        # The share of the time the host ran the server's vCPU.
+        s["vcpu_ran"] = median(p["cpu"].get("ran") for p in mine)
+        s["capacity_pps"] = rnd(median(c["pps"] for c in caps))
+        s["capacity_runs"] = [c["pps"] for c in caps]
+        s["capacity_generator_limited"] = any(c["generator_limited"]
+                                              for c in caps)
+        s["capacity_limited_runs"] = sum(c["generator_limited"] for c in caps)
+        by_rate = {}
+        for p in lad:
+            by_rate.setdefault(p["rate"], []).append(p)
+        s["legit"] = {}
+        for rate in sorted(by_rate):
+            ps = by_rate[rate]
+            # A rung past the first failure is only run in some runs.
+            if len(ps) < math.ceil(s["runs"] / 2):
+                continue
+            s["legit"][rate] = {
+                "mult": ps[0].get("mult"),
+                "n": len(ps),
+                "success": round(median(p["legit"]["success"] for p in ps), 3),
+                "p50_ms": rnd(median(p["legit"]["p50_ms"] for p in ps), 2),
+                "p99_ms": rnd(median(p["legit"]["p99_ms"] for p in ps), 2),
+                "gen_pps": rnd(median(p["gen"]["pps"] for p in ps)),
+                "handled_pps": rnd(median(p["handled_pps"] for p in ps)),
+                "conntrack": rnd(median(p["conntrack"] for p in ps)),
+            }
+        if sat:
+            p = sat[0]
+            sent = p["gen"]["sent"]
+            dropped = p["dropped"]
+            c = p["cpu"]
+            busy = c["busy_s"] / ((c["busy_s"] + c["idle_s"]) or 1)
+            s["saturation"] = {
+                "offered_pps": p["rate"],
+                "gen_pps": p["gen"]["pps"], "handled_pps": p["handled_pps"],
+                "dropped": dropped, "sent": sent,
+                "server_cpu_busy": round(busy, 2),
+                # The server, not the path to it, was the bottleneck.
+                "outran": bool(sent and dropped > 0.02 * sent and busy >= 0.75),
+            }
+        s["bytes_per_halfopen"] = halfopen_bytes(d, mem)
+        out[d] = s
+    for d, s in out.items():
+        b = out.get(BASE, {})
+        s["cpu_ratio"] = ratio(s["cpu_ns_per_syn"], b.get("cpu_ns_per_syn"))
+        s["capacity_ratio"] = ratio(s["capacity_pps"], b.get("capacity_pps"))
+    return out
+
+
+def halfopen_bytes(d, mem):
+    """Bytes the server holds per half-open the defence keeps state for."""
+    base = d.replace("_conntrack", "")
+    ct = d.endswith("_conntrack")
+    # The objects' sizes (slabinfo); the slab deltas are kept beside them
+    # in results.json as the cross-check (SLUB's active-object count is
+    # approximate: partly used slabs absorb some of the new objects).
+    rq = mem.get("kernel_cookies", {}).get("request_sock_objsize")
+    ctb = mem.get("kernel_cookies_conntrack", {}).get("nf_conntrack_objsize")
+    if base in ("none", "kernel_cookies", "kernel_cookies_2"):
+        if base == "kernel_cookies_2":
+            return 0            # every SYN gets a cookie
+        if rq is None:
+            return None
+        return rq + (ctb or 0) if ct else rq
+    if base in ("nft_synproxy", "synguard_always"):
+        return 0                # stateless: cookies only
+    if base == "synguard_auto":
+        return mem.get("synguard", {}).get("documented", 53)
+    return None
+
+
+def goals(s, mem):
+    g = []
+    a, k, p = (s.get(x, {}) for x in ("synguard_always", BASE, "nft_synproxy"))
+
+    def check(text, ok, have):
+        g.append({"goal": text, "met": ok, "measured": have})
+
+    if a.get("cpu_ns_per_syn") and k.get("cpu_ns_per_syn"):
+        r = a["cpu_ns_per_syn"] / k["cpu_ns_per_syn"]
+        check("synguard always: CPU/SYN <= 2/3 of kernel cookies", r <= 2 / 3,
+              "%.2fx" % r)
+    if a.get("cpu_ns_per_syn") and p.get("cpu_ns_per_syn"):
+        r = a["cpu_ns_per_syn"] / p["cpu_ns_per_syn"]
+        check("synguard always: CPU/SYN <= 1/2 of nft synproxy", r <= 0.5,
+              "%.2fx" % r)
+    if a.get("capacity_pps") is not None and k.get("capacity_pps"):
+        r = a["capacity_pps"] / k["capacity_pps"]
+        check("synguard always: capacity >= 1.5x kernel cookies", r >= 1.5,
+              "%.2fx%s" % (r, " (generator-limited)"
+                           if a.get("capacity_generator_limited") else ""))
+    for d in ("synguard_always", "synguard_auto"):
+        plain, ct = s.get(d), s.get(d + "_conntrack")
+        if not plain or not ct:
+            continue
+        bad = [r for r, v in plain["legit"].items() if v["success"] >= 0.99 and
+               (r not in ct["legit"] or ct["legit"][r]["success"] < 0.99)]
+        check("%s with conntrack: >= 99%% legit wherever it is without" % d,
+              not bad, "fails at %s pps" % bad if bad else "holds at every rate")
+    b = s.get("synguard_auto", {}).get("bytes_per_halfopen")
+    alloc = mem.get("synguard", {}).get("allocated_per_slot")
+    if b is not None:
+        check("synguard: <= 64 bytes per tracked half-open (as designed)",
+              b <= 64, "%d bytes documented" % b)
+    if alloc is not None:
+        check("synguard: <= 64 bytes per tracked half-open (as allocated)",
+              alloc <= 64, "%g bytes measured" % alloc)
+    return g
+
+
+def fmt(v, unit=""):
+    return "-" if v is None else "%s%s" % (v, unit)
+
+
+def legit_cell(v):
+    if not v:
+        return "-"
+    p50 = "-" if v["p50_ms"] is None else "%g" % v["p50_ms"]
+    p99 = "-" if v["p99_ms"] is None else "%g" % v["p99_ms"]
+    return "%d%% (%s/%s)" % (round(v["success"] * 100), p50, p99)
+
+
+def table(raw, s):
+    cap = raw.get("kernel_capacity_calibrated")
+    rates = [round(m * cap) for m in raw["config"]["legit_points"]]
+    lines = []
+    head = ["defence", "CPU ns/SYN", "x kernel", "capacity pps", "x kernel"]
+    head += ["legit @%d pps" % r for r in rates]
+    head += ["bytes/half-open"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---"] * len(head)) + "|")
+    for d in DEFENCES + EXTRA:
+        if d not in s:
+            continue
+        v = s[d]
+        capv = v["capacity_pps"]
+        capt = fmt(capv)
+        if v["capacity_generator_limited"]:
+            capt = ">= %s" % capt
+        elif capv == 0:
+            capt = "< %d" % round(raw["config"]["rungs"][0] * cap)
+        row = [("*%s*" % d) if d in EXTRA else d, fmt(v["cpu_ns_per_syn"]),
+               fmt(v["cpu_ratio"]), capt, fmt(v["capacity_ratio"])]
+        row += [legit_cell(v["legit"].get(r)) for r in rates]
+        b = v["bytes_per_halfopen"]
+        row += ["0 (cookies)" if b == 0 else fmt(b)]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def gen_table(s):
+    lines = ["| defence | offered pps | generator sent pps | server received "
+             "pps | lost | server CPU busy | generator outran server |",
+             "|---|---|---|---|---|---|---|"]
+    for d in DEFENCES + EXTRA:
+        v = s.get(d, {}).get("saturation")
+        if v:
+            lines.append("| %s | %d | %d | %d | %d | %d%% | %s |" % (
+                d, v["offered_pps"], v["gen_pps"], v["handled_pps"],
+                v["dropped"],
+                round(v["server_cpu_busy"] * 100),
+                "yes" if v["outran"] else "**no**"))
+    return "\n".join(lines)
+
+
+def host_info(args, raw):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        qemu = subprocess.run(["qemu-system-x86_64", "--version"],
+                              capture_output=True, text=True).stdout.split("\n")[0]
+    except OSError:
+        qemu = "unknown"
+    return {
+        "host_cpu": cpu, "host_cpus": os.cpu_count(),
+        "host_kernel": platform.release(),
+        "host_load_start": args.load_start,
+        "host_load_end": " ".join("%.2f" % x for x in os.getloadavg()),
+        "qemu": qemu + ", TCG (no KVM)", "guest_vcpus": args.smp,
+        "guest_kernel": raw["kernel"],
+    }
+
+
+def plot(raw, s, outdir):
+    gp = shutil.which("gnuplot")
+    # Names relative to outdir, where gnuplot runs: no paths of this
+    # machine in the files.
+    dat = "legit_success.dat"
+    names = [d for d in DEFENCES + EXTRA if d in s]
+    with open(os.path.join(outdir, dat), "w") as f:
+        for d in names:
+            f.write("# %s\n" % d)
+            for rate, v in sorted(s[d]["legit"].items()):
+                f.write("%g %g\n" % (rate / 1000.0, v["success"] * 100))
+            f.write("\n\n")
+    cap = raw.get("kernel_capacity_calibrated") or 0
+    script = [
+        "set terminal pngcairo size 1100,650 font ',10'" if gp else "",
+        "set output 'legit_success.png'",
+        "set title 'Legitimate connections under a spoofed SYN flood "
+        "(%s, QEMU TCG, median of %d runs)'" % (raw["kernel"],
+                                                 raw["config"]["runs"]),
+        "set xlabel 'flood rate offered (kpps)'",
+        "set ylabel 'legitimate connections that succeed (%)'",
+        "set yrange [-5:105]", "set xrange [0:*]", "set grid",
+        "set key outside right",
+        "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3" % (
+            cap / 1000.0, cap / 1000.0),
+        "set label 'kernel capacity' at %g, graph 0.04 offset 0.5,0" %
+        (cap / 1000.0),
+    ]
+    styles = []
+    for i, d in enumerate(names):
+        dt = 2 if d.endswith("_conntrack") else 1
+        styles.append("'%s' index %d with linespoints lw 2 dt %d pt %d "
+                      "title '%s'" % (dat, i, dt, 5 + i % 9,
+                                      d.replace("_", " ")))
+    script.append("plot " + ", \\\n     ".join(styles))
+    gpfile = os.path.join(outdir, "legit_success.gp")
+    with open(gpfile, "w") as f:
+        f.write("\n".join(x for x in script if x) + "\n")
+    if not gp:
+        print("report: gnuplot not found; wrote %s only" % gpfile,
+              file=sys.stderr)
+        return False
+    r = subprocess.run([gp, "legit_success.gp"], capture_output=True,
+                       text=True, cwd=outdir)
+    if r.returncode:
+        # pngcairo may be missing: the plain png terminal will do.
+        with open(gpfile) as f:
+            text = f.read().replace("set terminal pngcairo", "set terminal png")
+        with open(gpfile, "w") as f:
+            f.write(text)
+        r = subprocess.run([gp, "legit_success.gp"], capture_output=True,
+                           text=True, cwd=outdir)
+    if r.returncode:
+        print("report: gnuplot failed: %s" % r.stderr, file=sys.stderr)
+        return False
+    return True
+
+
+def markdown(raw, s, g, info, args):
+    cap = raw.get("kernel_capacity_calibrated")
+    cfg = raw["config"]
+    lines = [
+        "Kernel %s, %s; measured %s." % (raw["kernel"], info["qemu"],
+                                          raw.get("finished", raw["updated"])),
+        "Host: %s, %d CPUs, load average %s at the start and %s at the end." % (
+            info["host_cpu"], info["host_cpus"], info["host_load_start"],
+            info["host_load_end"]),
+        "Guest: %s vCPUs: the server's receive processing on CPU %s, "
+        "everything else on CPU %s; the flood from %s. Command: `%s`." % (
+            info["guest_vcpus"], cfg["cpu_layout"]["server"],
+            cfg["cpu_layout"]["housekeeping"],
+            "the host (tools/synflood.c into the server's virtio NIC)"
+            if cfg.get("generator", "host") == "host" else
+            "CPU %s of the guest (veth, RPS)" % cfg["cpu_layout"]["generator"],
+            args.command),
+        "",
+        "Medians of %d runs. Kernel capacity (calibration): %s pps; CPU cost "
+        "measured at %s pps; legitimate clients: %g connections/s for %g s "
+        "at each rate, %g s timeout; success = at least %d%%." % (
+            cfg["runs"], cap, raw.get("cpu_rate"), cfg["legit_rate"],
+            cfg["legit_secs"], cfg["legit_timeout_s"], cfg["pass"] * 100),
+        "Legit cells: success (p50/p99 connect ms). The host ran the "
+        "server's vCPU %d%% of the time (median over all points; the rest "
+        "went to other work on the machine)." % round(100 * (median(
+            p["cpu"].get("ran") for p in raw["points"]) or 0)),
+        "",
+        table(raw, s),
+        "",
+        "Did the generator outrun the server? The flood at the top rung "
+        "(%gx the kernel's capacity), without clients; outran: frames "
+        "were lost before the server while it was at least 75%% busy." %
+        cfg["rungs"][-1],
+        "",
+        gen_table(s),
+        "",
+        "Goals:",
+        "",
+    ]
+    for x in g:
+        lines.append("- %s %s: %s" % ("MET" if x["met"] else "MISSED",
+                                      x["goal"], x["measured"]))
+    mem = raw.get("memory", {})
+    sg = mem.get("synguard", {})
+    kc, kct = mem.get("kernel_cookies", {}), mem.get("kernel_cookies_conntrack", {})
+    if kc:
+        lines += ["", "Memory: a request_sock_TCP is %s bytes and an "
+                  "nf_conntrack entry %s (slabinfo); %d spoofed SYNs added "
+                  "%d request sockets (slab delta %d objects), %d more with "
+                  "conntrack added %d entries (slab delta %d objects)." % (
+                      kc.get("request_sock_objsize"),
+                      kct.get("nf_conntrack_objsize"), kc.get("syns", 0),
+                      kc.get("halfopen", 0), kc.get("request_sock_objs", 0),
+                      kct.get("syns", 0), kct.get("conntrack_entries", 0),
+                      kct.get("nf_conntrack_objs", 0))]
+    if sg:
+        lines += ["synguard's table: %s bytes per slot documented; "
+                  "allocated, from namespaces with 4096 and 65536 slots "
+                  "(slab + vmalloc deltas): %s bytes per slot." % (
+                      sg.get("documented"), sg.get("allocated_per_slot"))]
+    return "\n".join(lines) + "\n"
+
+
+def results_json(raw, s, g, info):
+    defences = {}
+    for d in DEFENCES:
+        if d not in s:
+            continue
+        v = s[d]
+        defences[d] = {
+            "cpu_ns_per_syn": v["cpu_ns_per_syn"],
+            "capacity_pps": v["capacity_pps"],
+            "legit_success": {str(r): x["success"]
+                              for r, x in v["legit"].items()},
+            "p99_connect_ms": {str(r): x["p99_ms"]
+                               for r, x in v["legit"].items()},
+            "bytes_per_halfopen": v["bytes_per_halfopen"],
+        }
+    return {
+        "kernel": raw["kernel"],
+        "timestamp": raw.get("finished", raw["updated"]),
+        "defences": defences,
+        "units": {"cpu_ns_per_syn": "ns of softirq time on the server's "
+                  "CPU per SYN received", "capacity_pps": "highest offered "
+                  "flood rate with >= 99% legitimate success",
+                  "legit_success": "offered flood pps -> fraction",
+                  "p99_connect_ms": "offered flood pps -> ms",
+                  "bytes_per_halfopen": "bytes of server state per "
+                  "half-open the defence tracks; 0 = cookies only"},
+        "conditions": dict(info, **{
+            "runs": raw["config"]["runs"],
+            "kernel_capacity_pps": raw.get("kernel_capacity_calibrated"),
+            "cpu_rate_pps": raw.get("cpu_rate"),
+            "generator_max_pps": raw.get("generator_max_pps"),
+            "config": raw["config"]}),
+        "details": {d: {k: v for k, v in s[d].items()} for d in s},
+        "memory": raw.get("memory"),
+        "goals": g,
+    }
+
+
+def jsonable(o):
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [jsonable(v) for v in o]
+    return o
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--benchmarks")
+    ap.add_argument("--smp", default="?")
+    ap.add_argument("--load-start", default="?")
+    ap.add_argument("--command", default="make bench")
+    args = ap.parse_args()
+
+    with open(args.raw) as f:
+        raw = json.load(f)
+    s = summarise(raw)
+    g = goals(s, raw.get("memory", {}))
+    info = host_info(args, raw)
+    os.makedirs(args.out, exist_ok=True)
+    res = jsonable(results_json(raw, s, g, info))
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    md = markdown(raw, s, g, info, args)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(md)
+    plotted = plot(raw, s, args.out)
+    print(md)
+
+    full = raw["config"]["runs"] >= 5 and all(d in s for d in DEFENCES)
+    if args.benchmarks and full and os.path.exists(args.benchmarks):
+        with open(args.benchmarks) as f:
+            text = f.read()
+        if BEGIN in text and END in text:
+            pre, rest = text.split(BEGIN, 1)
+            _, post = rest.split(END, 1)
+            with open(args.benchmarks, "w") as f:
+                f.write(pre + BEGIN + "\n" + md + END + post)
+            print("report: figures written to %s" % args.benchmarks)
+    elif args.benchmarks:
+        print("report: not a full run (BENCH_RUNS >= 5, every defence); "
+              "%s left as it is" % args.benchmarks)
+    return 0 if plotted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

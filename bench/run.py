@@ -1,0 +1,1024 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The guest side of `make bench`: measure every defence, write raw.json.
+
+Run by selftests/qemu/bench.sh inside the QEMU guest (never on a real
+host: it loads modules, changes global sysctls and IRQ affinities).
+Settings come from bench.env in the results directory (see bench.sh);
+everything measured goes to raw.json there, written again after every
+defence so a crash keeps what was done. bench/report.py turns it into
+the tables, results.json and the plot.
+
+Two ways to flood (BENCH_GEN):
+
+host (default): synflood runs natively on the host (bench/hostflood.py,
+  driven from here over a virtio-serial port) and writes into a QEMU hub
+  that joins two virtio NICs:
+
+    host: synflood -F --> [QEMU hub] -+-> NIC ..:02  srv eth0 10.0.1.2
+                                      +-> NIC ..:03  cli eth0 10.0.1.3
+
+  Flood and legitimate clients share the server's NIC and its queue, as
+  on a real server; its interrupts and so its NAPI polling are on CPU 1.
+  Everything else runs on CPU 0.
+
+guest: synflood runs in the guest (CPU 0), on veth, and RPS sends the
+  server's receive processing to CPU 1:
+
+    att veth0 10.0.1.1 -- veth0 10.0.1.2 srv veth1 10.0.2.2 -- veth0 10.0.2.1 cli
+
+  Under TCG the generator then costs about as much per SYN as the server
+  does, so it cannot outrun it; kept for machines with real CPUs.
+
+Either way srv routes the spoofed sources (10.128.0.0/9) through a
+gateway on a dummy device: a SYN-ACK costs the server its making and
+sending, and nothing else. The server's cost is read from CPU 1's
+/proc/stat (the guest is booted with nohz=off, so every tick samples
+what the CPU was doing).
+"""
+
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+REPO = os.environ["SYNGUARD_REPO"]
+OUT = os.environ["SYNGUARD_RESULTS"]
+KREL = os.uname().release
+KO = os.path.join(REPO, "build", "bench", KREL, "synguard.ko")
+SYNFLOOD = os.path.join(REPO, "build", "synflood")
+LEGIT = os.path.join(REPO, "bench", "legit.py")
+
+ATT, CLI, SRV = "sgb-att", "sgb-cli", "sgb-srv"
+SPOOF = "10.128.0.0/9"
+PORT = 8080
+BACKLOG = 1024
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+DEFENCES = ["none", "kernel_cookies", "nft_synproxy", "synguard_always",
+            "synguard_auto"]
+DEFENCES += [d + "_conntrack" for d in DEFENCES]
+# Not in results.json's "defences" (its names are fixed), reported beside;
+# measured in the first run only.
+EXTRA = ["kernel_cookies_2"]
+
+# Capacity ladder, in multiples of the kernel's capacity; the legitimate
+# client figures are read at LEGIT_POINTS.
+RUNGS = [0.5, 1.0, 1.5, 2.0, 3.0]
+LEGIT_POINTS = [0.5, 1.0, 1.5]
+
+NETSTAT_KEYS = ["SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
+                "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies",
+                "TCPReqQFullDrop", "PassiveOpens", "OutRsts"]
+SG_KEYS = ["syn_received", "syn_passed", "cookies_sent", "cookies_validated",
+           "cookies_rejected", "cookie_mode_entries", "halfopen_added",
+           "table_full"]
+
+
+def env_cfg():
+    cfg = {}
+    path = os.path.join(OUT, "bench.env")
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                cfg[k.strip()] = v.strip()
+    return cfg
+
+
+CFG = env_cfg()
+
+
+def cfg(name, default, conv=float):
+    v = CFG.get(name, os.environ.get(name, ""))
+    return conv(v) if v != "" else default
+
+
+RUNS = cfg("BENCH_RUNS", 5, int)
+SECS = cfg("BENCH_SECS", 2.0)            # legit window per flood point
+CPU_SECS = cfg("BENCH_CPU_SECS", 3.0)    # flood per CPU-cost point
+LEGIT_RATE = cfg("BENCH_LEGIT_RATE", 25.0)
+LEGIT_TIMEOUT = cfg("BENCH_LEGIT_TIMEOUT", 2.0)
+WARM = cfg("BENCH_WARM", 0.5)            # flood before the clients start
+CT_MAX = cfg("BENCH_CT_MAX", 512, int)
+CAP_FIXED = cfg("BENCH_CAPACITY_PPS", 0.0)
+CPU_FRACTION = cfg("BENCH_CPU_FRACTION", 0.5)
+ONLY = [d for d in CFG.get("BENCH_DEFENCES", "").replace(",", " ").split() if d]
+PASS = 0.99
+
+GEN = CFG.get("BENCH_GEN", "host")
+SRV_NIC_MAC = CFG.get("BENCH_SRV_NIC", "52:54:00:5b:00:02")
+CLI_NIC_MAC = CFG.get("BENCH_CLI_NIC", "52:54:00:5b:00:03")
+NCPU = os.cpu_count()
+SRV_CPU = 1
+if GEN == "host":
+    GEN_CPU, HK_CPU = None, 0
+    SRV_IF, SRV_IP, LEGIT_DST = "eth0", "10.0.1.2", "10.0.1.2"
+else:
+    GEN_CPU, HK_CPU = 0, (2 if NCPU >= 3 else 0)
+    SRV_IF, SRV_IP, LEGIT_DST = "veth0", "10.0.1.2", "10.0.2.2"
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def sh(cmd, ns=None, check=True, capture=True, timeout=60):
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None,
+                       stderr=subprocess.PIPE if capture else None,
+                       text=True, timeout=timeout)
+    if check and r.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), (r.stderr or "").strip()))
+    return r.stdout if capture else ""
+
+
+def write(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def nswrite(ns, path, value):
+    sh(["sh", "-c", "echo %s > %s" % (value, path)], ns=ns)
+
+
+def sysctl(ns, **kv):
+    args = ["sysctl", "-qw"] + ["%s=%s" % (k.replace("__", "."), v)
+                                for k, v in kv.items()]
+    sh(args, ns=ns)
+
+
+# --------------------------------------------------------------------------
+# Counters
+
+def cpu_ticks(cpu):
+    """user, nice, system, idle, iowait, irq, softirq, steal of one CPU."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu%d " % cpu):
+                v = [int(x) for x in line.split()[1:9]]
+                return v
+    raise RuntimeError("no cpu%d in /proc/stat" % cpu)
+
+
+def cpu_delta(a, b, wall):
+    """Seconds of each kind of CPU time, from /proc/stat's tick samples.
+
+    The guest runs with nohz=off, so every tick samples what the CPU is
+    doing. A tick the vCPU misses while the host is not running it is
+    lost rather than misfiled: the samples add up to the time the vCPU
+    actually ran, not to the time that passed (the rest is host
+    contention, which the guest cannot see as steal time under TCG).
+    "ran" is the fraction of the elapsed time the samples cover."""
+    d = [(y - x) / USER_HZ for x, y in zip(a, b)]
+    total = sum(d)
+    return {"softirq_s": round(d[6], 3), "irq_s": round(d[5], 3),
+            "system_s": round(d[2], 3), "user_s": round(d[0] + d[1], 3),
+            "idle_s": round(d[3] + d[4], 3),
+            "busy_s": round(total - d[3] - d[4], 3),
+            "ran": round(total / wall, 3) if wall else None}
+
+
+# Namespaces are read through /proc/PID/net of a process that lives in
+# them (an "anchor"), which costs no fork of `ip netns exec`.
+ANCHOR = {}
+
+
+def nsproc(ns, path):
+    return open("/proc/%d/%s" % (ANCHOR[ns].pid, path)).read()
+
+
+def link_stats(ns, dev):
+    for line in nsproc(ns, "net/dev").splitlines():
+        name, _, rest = line.partition(":")
+        if name.strip() == dev:
+            v = [int(x) for x in rest.split()]
+            return {"rx_packets": v[1], "rx_dropped": v[3],
+                    "tx_packets": v[9], "tx_dropped": v[11]}
+    raise RuntimeError("no %s in %s" % (dev, ns))
+
+
+def softnet(cpu):
+    """processed and dropped of one CPU's backlog (/proc/net/softnet_stat)."""
+    with open("/proc/net/softnet_stat") as f:
+        rows = [line.split() for line in f]
+    for row in rows:
+        # Since 6.x the CPU number is the 13th column; older: row order.
+        if len(row) >= 13 and int(row[12], 16) == cpu:
+            return int(row[0], 16), int(row[1], 16)
+    return int(rows[cpu][0], 16), int(rows[cpu][1], 16)
+
+
+def netstat(ns):
+    vals = {}
+    for f in ("net/netstat", "net/snmp"):
+        lines = nsproc(ns, f).splitlines()
+        for head, body in zip(lines[0::2], lines[1::2]):
+            for k, v in zip(head.split()[1:], body.split()[1:]):
+                vals[k] = int(v)
+    return {k: vals.get(k, 0) for k in NETSTAT_KEYS}
+
+
+def sg_stats():
+    d = "/sys/kernel/synguard/stats"
+    if not os.path.isdir(d):
+        return {}
+    return {k: int(open(os.path.join(d, k)).read()) for k in SG_KEYS
+            if os.path.exists(os.path.join(d, k))}
+
+
+def ct_count(ns):
+    """Conntrack entries in ns (the first column of any row)."""
+    try:
+        rows = nsproc(ns, "net/stat/nf_conntrack").splitlines()
+        return int(rows[1].split()[0], 16)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+TCP_STATES = {"01": "established", "03": "syn_recv", "06": "time_wait",
+              "08": "close_wait", "09": "last_ack", "0A": "listen"}
+
+
+def tcp_states(ns):
+    """How many IPv4 TCP sockets ns has in each state."""
+    n = {}
+    for line in nsproc(ns, "net/tcp").splitlines()[1:]:
+        st = TCP_STATES.get(line.split()[3], line.split()[3])
+        n[st] = n.get(st, 0) + 1
+    return n
+
+
+def syn_recv(ns):
+    """Request sockets (SYN_RECV, state 03) in ns."""
+    return sum(1 for line in nsproc(ns, "net/tcp").splitlines()[1:]
+               if line.split()[3] == "03")
+
+
+def diff(a, b):
+    return {k: b[k] - a.get(k, 0) for k in b}
+
+
+def slab(name):
+    """(active objects, object size) from /proc/slabinfo."""
+    with open("/proc/slabinfo") as f:
+        for line in f:
+            p = line.split()
+            if p and p[0] == name:
+                return int(p[1]), int(p[3])
+    return 0, 0
+
+
+def meminfo():
+    m = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, v = line.split(":")
+            m[k] = int(v.split()[0]) * 1024
+    return m
+
+
+# --------------------------------------------------------------------------
+# The machine
+
+def pin_housekeeping():
+    """Everything that is not the flood or the server away from CPU 1."""
+    mask = "%x" % (1 << HK_CPU)
+    for f in glob.glob("/proc/irq/*/smp_affinity"):
+        try:
+            write(f, mask)
+        except OSError:
+            pass
+    for f in ("/proc/irq/default_smp_affinity",
+              "/sys/devices/virtual/workqueue/cpumask"):
+        try:
+            write(f, mask)
+        except OSError:
+            pass
+    # Move every movable task off CPU 1 too.
+    others = set(range(NCPU)) - {SRV_CPU}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                os.sched_setaffinity(int(pid), others)
+            except OSError:
+                pass
+    os.sched_setaffinity(0, {HK_CPU})
+
+
+def modprobe(*mods):
+    for m in mods:
+        sh(["modprobe", m], check=False)
+
+
+def sg_unload():
+    if os.path.isdir("/sys/module/synguard"):
+        sh(["rmmod", "synguard"])
+
+
+def sg_load(*params):
+    sg_unload()
+    sh(["insmod", KO] + list(params))
+
+
+# --------------------------------------------------------------------------
+# Topology
+
+def ns_del_all():
+    SERVER.stop()
+    LEGIT_CLIENT.stop()
+    for p in ANCHOR.values():
+        p.kill()
+        p.wait()
+    ANCHOR.clear()
+    for ns in (ATT, CLI, SRV):
+        if os.path.exists("/run/netns/" + ns):
+            if GEN == "host":
+                # Hand the NIC back now, not when the namespace is gone
+                # (and under a name no other NIC has).
+                sh(["ip", "-n", ns, "link", "set", "eth0", "name", ns],
+                   check=False)
+                sh(["ip", "-n", ns, "link", "set", ns, "netns", "1"],
+                   check=False)
+            pids = sh(["ip", "netns", "pids", ns], check=False).split()
+            for p in pids:
+                try:
+                    os.kill(int(p), signal.SIGKILL)
+                except OSError:
+                    pass
+            sh(["ip", "netns", "del", ns], check=False)
+
+
+def rps(ns, dev, cpu):
+    nswrite(ns, "/sys/class/net/%s/queues/rx-0/rps_cpus" % dev,
+            "%x" % (1 << cpu))
+
+
+def wait_up(ns, dev):
+    for _ in range(100):
+        if "state UP" in sh(["ip", "-n", ns, "link", "show", dev]):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("%s in %s does not come up" % (dev, ns))
+
+
+def server_common():
+    """What both topologies give the server: the sink for its SYN-ACKs.
+
+    Through a gateway, as on a real server: a route straight onto the
+    device would make the kernel create a neighbour entry for every
+    spoofed address it answers, a cost no real server pays."""
+    sh(["ip", "-n", SRV, "link", "add", "sink0", "type", "dummy"])
+    sh(["ip", "-n", SRV, "addr", "add", "10.0.9.1/24", "dev", "sink0"])
+    sh(["ip", "-n", SRV, "link", "set", "sink0", "up"])
+    sh(["ip", "-n", SRV, "route", "add", SPOOF, "via", "10.0.9.2"])
+    sysctl(SRV, net__ipv4__conf__all__rp_filter=0,
+           net__ipv4__conf__default__rp_filter=0)
+
+
+def topology_guest():
+    for ns in (ATT, CLI, SRV):
+        sh(["ip", "netns", "add", ns])
+        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+    sh(["ip", "link", "add", "sgbA", "netns", ATT, "type", "veth", "peer",
+        "name", "sgbS0", "netns", SRV])
+    sh(["ip", "link", "add", "sgbC", "netns", CLI, "type", "veth", "peer",
+        "name", "sgbS1", "netns", SRV])
+    sh(["ip", "-n", ATT, "link", "set", "sgbA", "name", "veth0"])
+    sh(["ip", "-n", CLI, "link", "set", "sgbC", "name", "veth0"])
+    sh(["ip", "-n", SRV, "link", "set", "sgbS0", "name", "veth0"])
+    sh(["ip", "-n", SRV, "link", "set", "sgbS1", "name", "veth1"])
+    for ns, dev, addr in ((ATT, "veth0", "10.0.1.1/24"),
+                          (SRV, "veth0", "10.0.1.2/24"),
+                          (SRV, "veth1", "10.0.2.2/24"),
+                          (CLI, "veth0", "10.0.2.1/24")):
+        sh(["ip", "-n", ns, "addr", "add", addr, "dev", dev])
+        sh(["ip", "-n", ns, "link", "set", dev, "up"])
+    server_common()
+    sysctl(SRV, net__ipv4__conf__veth0__rp_filter=0)
+    rps(SRV, "veth0", SRV_CPU)
+    rps(SRV, "veth1", SRV_CPU)
+    rps(ATT, "veth0", GEN_CPU)
+    rps(CLI, "veth0", HK_CPU)
+    wait_up(SRV, "veth0")
+    wait_up(SRV, "veth1")
+
+
+def nic_by_mac(mac, wait=60):
+    """The name of the NIC with this MAC in the initial namespace."""
+    end = time.monotonic() + wait
+    while True:
+        for dev in os.listdir("/sys/class/net"):
+            try:
+                if open("/sys/class/net/%s/address" % dev).read().strip() == mac:
+                    return dev
+            except OSError:
+                pass
+        # A deleted namespace hands its NICs back asynchronously.
+        if time.monotonic() > end:
+            raise RuntimeError("no NIC with MAC %s" % mac)
+        time.sleep(0.1)
+
+
+def nic_irqs(dev):
+    """The interrupts of a virtio NIC, from /proc/interrupts."""
+    virtio = os.path.basename(os.readlink("/sys/class/net/%s/device" % dev))
+    irqs = []
+    for line in open("/proc/interrupts"):
+        if re.search(r"\b%s-" % virtio, line):
+            irqs.append(line.split(":")[0].strip())
+    return irqs
+
+
+def pin_nics():
+    """The server NIC's interrupts (so its NAPI polling) on CPU 1."""
+    for mac, cpu in ((SRV_NIC_MAC, SRV_CPU), (CLI_NIC_MAC, HK_CPU)):
+        dev = nic_by_mac(mac)
+        for irq in nic_irqs(dev):
+            try:
+                write("/proc/irq/%s/smp_affinity_list" % irq, cpu)
+            except OSError as e:
+                log("cannot pin IRQ %s of %s: %s" % (irq, dev, e))
+
+
+def topology_host():
+    for ns in (CLI, SRV):
+        sh(["ip", "netns", "add", ns])
+        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+    for ns, mac, addr in ((SRV, SRV_NIC_MAC, SRV_IP + "/24"),
+                          (CLI, CLI_NIC_MAC, "10.0.1.3/24")):
+        dev = nic_by_mac(mac)
+        sh(["ip", "link", "set", dev, "netns", ns])
+        sh(["ip", "-n", ns, "link", "set", dev, "name", "eth0"])
+        sysctl(ns, net__ipv6__conf__eth0__disable_ipv6=1)
+        sh(["ip", "-n", ns, "addr", "add", addr, "dev", "eth0"])
+        sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
+    server_common()
+    sysctl(SRV, net__ipv4__conf__eth0__rp_filter=0)
+    wait_up(SRV, "eth0")
+    wait_up(CLI, "eth0")
+    # The first packets would otherwise wait for ARP.
+    sh(["ping", "-c", "1", "-W", "2", SRV_IP], ns=CLI, check=False)
+
+
+def topology():
+    ns_del_all()
+    if GEN == "host":
+        topology_host()
+    else:
+        topology_guest()
+    for ns in (SRV, CLI):
+        ANCHOR[ns] = subprocess.Popen(["ip", "netns", "exec", ns, "sleep",
+                                       "infinity"])
+    LEGIT_CLIENT.start()
+
+
+def srv_mac():
+    return sh(["cat", "/sys/class/net/%s/address" % SRV_IF],
+              ns=SRV).strip()
+
+
+NFT_FW = """
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		ct state invalid drop
+		tcp dport %d ct state new accept
+	}
+}
+""" % PORT
+
+# The kernel selftest's synproxy setup (nft_synproxy.sh), for a local
+# server: SYNs from outside are not tracked, and whatever conntrack
+# cannot place (the cookie ACK, with tcp_loose=0) goes to synproxy,
+# which runs before the firewall.
+NFT_SYNPROXY = """
+table inet sgb_synproxy {
+	chain prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		iifname != "lo" tcp dport %d tcp flags & (syn | ack) == syn notrack
+	}
+	chain input {
+		type filter hook input priority filter - 1; policy accept;
+		tcp dport %d ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+		ct state invalid drop
+	}
+}
+""" % (PORT, PORT)
+
+
+def defence_setup(name):
+    """Configure srv for a defence, undoing whatever the last one set up;
+    returns whether conntrack is on."""
+    base = name.replace("_conntrack", "")
+    ct = name.endswith("_conntrack")
+    SERVER.stop()
+    sg_unload()
+    rules = "flush ruleset\n"
+    if base == "nft_synproxy":
+        rules += NFT_SYNPROXY
+    if ct:
+        rules += NFT_FW
+    r = subprocess.run(["ip", "netns", "exec", SRV, "nft", "-f", "-"],
+                       input=rules, text=True, capture_output=True)
+    if r.returncode:
+        raise RuntimeError("nft: " + r.stderr)
+    sh(["conntrack", "-F"], ns=SRV, check=False)
+    sysctl(SRV, net__ipv4__tcp_syncookies={"none": 0,
+                                          "kernel_cookies_2": 2}.get(base, 1))
+    if os.path.exists("/proc/%d/net/stat/nf_conntrack" % ANCHOR[SRV].pid):
+        sysctl(SRV, net__netfilter__nf_conntrack_tcp_loose=int(
+            base != "nft_synproxy"))
+    if base.startswith("synguard_"):
+        sg_load("mode=" + base[len("synguard_"):])
+    return ct or base == "nft_synproxy"
+
+
+class Server:
+    """The echo server; restarted between points to drop its SYN queue."""
+
+    def __init__(self):
+        self.p = None
+
+    def start(self):
+        self.stop()
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", SRV, "taskset", "-c", str(HK_CPU),
+             "socat", "TCP4-LISTEN:%d,reuseaddr,fork,backlog=%d" %
+             (PORT, BACKLOG), "PIPE"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        want = ":%04X 00000000:0000 0A" % PORT      # listening on PORT
+        for _ in range(200):
+            if want in nsproc(SRV, "net/tcp"):
+                return
+            time.sleep(0.02)
+        raise RuntimeError("echo server did not start")
+
+    def stop(self):
+        if self.p:
+            try:
+                os.killpg(self.p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.p.wait()
+            self.p = None
+
+
+SERVER = Server()
+
+
+class LegitClient:
+    """bench/legit.py --serve in the client namespace, on the CPU for the
+    rest; one run of clients a line."""
+
+    def __init__(self):
+        self.p = None
+
+    def start(self):
+        self.stop()
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", CLI, "taskset", "-c", str(HK_CPU),
+             "python3", LEGIT, LEGIT_DST, str(PORT), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(self, delay):
+        self.p.stdin.write("%g %g %g %g\n" % (LEGIT_RATE, SECS,
+                                              LEGIT_TIMEOUT, delay))
+        self.p.stdin.flush()
+        res = json.loads(self.p.stdout.readline())
+        res["success"] = res["ok"] / res["total"]
+        return res
+
+    def stop(self):
+        if self.p:
+            self.p.kill()
+            self.p.wait()
+            self.p = None
+
+
+LEGIT_CLIENT = LegitClient()
+
+
+# --------------------------------------------------------------------------
+# One measurement
+
+class GuestFlood:
+    """synflood in the attacker namespace, on CPU 0."""
+
+    def start(self, rate, secs=0, count=0):
+        cmd = ["ip", "netns", "exec", ATT, "taskset", "-c", str(GEN_CPU),
+               SYNFLOOD, "-i", "veth0", "-m", MAC, "-d", SRV_IP,
+               "-p", str(PORT), "-s", SPOOF, "-r", str(int(rate))]
+        if secs:
+            cmd += ["-t", str(secs)]
+        if count:
+            cmd += ["-c", str(count)]
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+    def end(self, stop=True):
+        if stop and self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        out, _ = self.p.communicate(timeout=60)
+        return json.loads(out)
+
+
+class HostFlood:
+    """synflood on the host, over the virtio-serial port "synflood"."""
+
+    def __init__(self):
+        dev = None
+        for _ in range(100):
+            for name in glob.glob("/sys/class/virtio-ports/*/name"):
+                if open(name).read().strip() == "synflood":
+                    dev = "/dev/" + name.split("/")[-2]
+            if dev and os.path.exists(dev):
+                break
+            time.sleep(0.1)
+        if not dev:
+            raise RuntimeError("no virtio port named synflood")
+        self.fd = os.open(dev, os.O_RDWR)
+        self.buf = b""
+        if self.cmd("hello") != "ok":
+            raise RuntimeError("the host's flood controller does not answer")
+
+    def cmd(self, line):
+        os.write(self.fd, (line + "\n").encode())
+        while b"\n" not in self.buf:
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                raise RuntimeError("the host's flood controller went away")
+            self.buf += chunk
+        reply, self.buf = self.buf.split(b"\n", 1)
+        return reply.decode().strip()
+
+    def start(self, rate, secs=0, count=0):
+        r = self.cmd("start %d %g %d %s %s %d %s" % (
+            rate, secs, count, MAC, SRV_IP, PORT, SPOOF))
+        if r != "started":
+            raise RuntimeError("host flood: " + r)
+
+    def end(self, stop=True):
+        return json.loads(self.cmd("stop" if stop else "stop wait"))
+
+
+FLOOD = None
+
+
+def flood_start(rate, secs=0, count=0):
+    FLOOD.start(rate, secs, count)
+    return FLOOD
+
+
+def flood_end(f, stop=True):
+    return f.end(stop)
+
+
+def snapshot():
+    return {"t": time.monotonic(), "cpu": cpu_ticks(SRV_CPU),
+            "link": link_stats(SRV, SRV_IF), "softnet": softnet(SRV_CPU),
+            "netstat": netstat(SRV), "sg": sg_stats()}
+
+
+def measure(a, b, gen, ct):
+    m = {"wall_s": round(b["t"] - a["t"], 3)}
+    m["cpu"] = cpu_delta(a["cpu"], b["cpu"], b["t"] - a["t"])
+    m["link"] = diff(a["link"], b["link"])
+    m["softnet_processed"] = b["softnet"][0] - a["softnet"][0]
+    m["softnet_dropped"] = b["softnet"][1] - a["softnet"][1]
+    m["netstat"] = diff(a["netstat"], b["netstat"])
+    m["sg"] = diff(a["sg"], b["sg"])
+    m["gen"] = gen
+    handled = m["link"]["rx_packets"]
+    m["syns_handled"] = handled
+    if GEN == "host":
+        # Lost in QEMU's queue for the NIC, or in the NIC's ring.
+        m["dropped"] = max(0, gen["sent"] - handled) + m["link"]["rx_dropped"]
+    else:
+        m["dropped"] = m["link"]["rx_dropped"] + m["softnet_dropped"]
+    m["handled_pps"] = round(handled / gen["seconds"]) if gen["seconds"] else 0
+    m["cpu_ns_per_syn"] = (round(m["cpu"]["softirq_s"] * 1e9 / handled)
+                           if handled else None)
+    m["busy_ns_per_syn"] = (round(m["cpu"]["busy_s"] * 1e9 / handled)
+                            if handled else None)
+    m["conntrack"] = ct_count(SRV) if ct else 0
+    return m
+
+
+def quiesce(limit=5.0):
+    """Wait until the server has received everything still queued for it
+    (QEMU holds up to 10000 frames for a NIC that cannot keep up)."""
+    end = time.monotonic() + limit
+    last = link_stats(SRV, SRV_IF)["rx_packets"]
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        now = link_stats(SRV, SRV_IF)["rx_packets"]
+        if now - last < 10:
+            return
+        last = now
+
+
+def reset(ct):
+    """A fresh listener (no SYN queue) and, with conntrack, no entries."""
+    SERVER.start()
+    if ct:
+        sh(["conntrack", "-F"], ns=SRV, check=False)
+
+
+def point(rate, ct, legit=True, secs=None):
+    """A flood at rate (0: flat out); legitimate clients during it."""
+    reset(ct)
+    a = snapshot()
+    fl = flood_start(rate)
+    res = None
+    if legit:
+        res = LEGIT_CLIENT.run(WARM)
+    else:
+        time.sleep(secs or CPU_SECS)
+    gen = flood_end(fl)
+    quiesce()
+    b = snapshot()
+    m = measure(a, b, gen, ct)
+    m["rate"] = int(rate)
+    m["legit"] = res
+    if res and res["success"] < PASS:
+        m["srv_tcp_states"] = tcp_states(SRV)
+    return m
+
+
+def fmt_point(m):
+    s = "rate %6d: gen %6d pps, srv %6d pps, drop %6d, softirq %5.2fs" % (
+        m["rate"], m["gen"]["pps"], m["handled_pps"],
+        m["dropped"], m["cpu"]["softirq_s"])
+    if m["cpu_ns_per_syn"]:
+        s += ", %d ns/SYN" % m["cpu_ns_per_syn"]
+    s += ", ran %d%%" % round(100 * (m["cpu"]["ran"] or 0))
+    if m["legit"]:
+        s += ", legit %d/%d p99 %s ms" % (m["legit"]["ok"], m["legit"]["total"],
+                                         m["legit"]["p99_ms"])
+    return s
+
+
+# --------------------------------------------------------------------------
+# The phases
+
+RAW = {"kernel": KREL, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+       "config": {}, "points": [], "capacity": {}, "memory": {}}
+
+
+def save():
+    RAW["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    tmp = os.path.join(OUT, "raw.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(RAW, f, indent=1)
+    os.rename(tmp, os.path.join(OUT, "raw.json"))
+
+
+def record(defence, run, kind, m):
+    m.update({"defence": defence, "run": run, "kind": kind})
+    RAW["points"].append(m)
+    log("  %-24s %-6s %s" % (defence, kind, fmt_point(m)))
+
+
+def calibrate():
+    """The kernel's capacity: a coarse geometric search, then one halving."""
+    ct = defence_setup("kernel_cookies")
+    rate, good, bad = 2000, 0, 0
+    while True:
+        m = point(rate, ct)
+        record("kernel_cookies", 0, "calibrate", m)
+        why = harness_limit(m, rate)
+        if why:
+            log("calibration: %s" % why)
+            break
+        if m["legit"]["success"] < PASS:
+            bad = rate
+            break
+        good = rate
+        rate = round(rate * 1.6)
+    if bad and good:
+        mid = round((good * bad) ** 0.5)
+        m = point(mid, ct)
+        record("kernel_cookies", 0, "calibrate", m)
+        if m["legit"]["success"] >= PASS:
+            good = mid
+    good = good or rate
+    log("kernel capacity (calibration): %d pps" % good)
+    return good
+
+
+def busy_fraction(m):
+    c = m["cpu"]
+    return c["busy_s"] / ((c["busy_s"] + c["idle_s"]) or 1)
+
+
+def harness_limit(m, rate):
+    """Why a point measured the harness rather than the server, or None:
+    the generator fell 15% short of the rate, or frames were lost on the
+    way (QEMU's queue for the NIC) while the server still had time."""
+    if m["gen"]["pps"] < 0.85 * rate:
+        return "the generator reached %d of %d pps" % (m["gen"]["pps"], rate)
+    if m["dropped"] > 0.02 * m["gen"]["sent"] and busy_fraction(m) < 0.75:
+        return ("%d frames lost before the server, which was only %d%% busy" %
+                (m["dropped"], round(100 * busy_fraction(m))))
+    return None
+
+
+def ladder(defence, run, ct, cap):
+    """Rungs up to the first failure past the legit points; the capacity.
+
+    A rung the harness could not deliver ends the ladder: from there on
+    the generator or QEMU, not the server, would be measured."""
+    capacity, failed, limited = 0, False, False
+    for mult in RUNGS:
+        if failed and mult not in LEGIT_POINTS:
+            if mult > max(LEGIT_POINTS):
+                break
+            continue
+        rate = round(mult * cap)
+        m = point(rate, ct)
+        m["mult"] = mult
+        record(defence, run, "ladder", m)
+        why = harness_limit(m, rate)
+        if why:
+            m["harness_limited"] = why
+            limited = not failed
+            log("  %s: %s; stopping here" % (defence, why))
+            break
+        if m["legit"]["success"] >= PASS and not failed:
+            capacity = rate
+        elif not failed:
+            failed = True
+    return capacity, limited
+
+
+def saturation(defence, ct, cap):
+    """The top rung, without clients: did the generator outrun the
+    server? (Not flat out: that would only bury QEMU in frames to drop,
+    and the server would wait for QEMU.)"""
+    m = point(RUNGS[-1] * cap, ct, legit=False, secs=2)
+    record(defence, 0, "saturate", m)
+    RAW["generator_max_pps"] = max(RAW.get("generator_max_pps", 0),
+                                   m["gen"]["pps"])
+
+
+def memory():
+    """Bytes per half-open: slab deltas, and synguard's table."""
+    mem = {}
+    # request_sock_TCP (and nf_conntrack), for a known number of half-opens
+    for name in ("kernel_cookies", "kernel_cookies_conntrack"):
+        ct = defence_setup(name)
+        SERVER.start()
+        rq0, ct0 = slab("request_sock_TCP"), slab("nf_conntrack")
+        n = 400 if not ct else CT_MAX // 2
+        fl = flood_start(2000, count=n)
+        flood_end(fl, stop=False)
+        time.sleep(0.5)
+        rq1, ct1 = slab("request_sock_TCP"), slab("nf_conntrack")
+        halfopen = syn_recv(SRV)
+        cts = ct_count(SRV) if ct else 0
+        e = {"syns": n, "halfopen": halfopen, "conntrack_entries": cts,
+             "request_sock_objsize": rq1[1], "nf_conntrack_objsize": ct1[1],
+             "request_sock_objs": rq1[0] - rq0[0],
+             "nf_conntrack_objs": ct1[0] - ct0[0]}
+        e["request_sock_bytes"] = round(
+            (rq1[0] - rq0[0]) * rq1[1] / halfopen) if halfopen else None
+        e["nf_conntrack_bytes"] = round(
+            (ct1[0] - ct0[0]) * ct1[1] / cts) if cts else None
+        mem[name] = e
+        log("memory %s: %s" % (name, e))
+    defence_setup("none")
+
+    # synguard: the table is allocated per namespace when it appears, so
+    # compare namespaces made with two table sizes.
+    def ns_cost(size, n=8):
+        sg_load("mode=auto", "table_size=%d" % size)
+        time.sleep(1)
+        m0 = meminfo()
+        for i in range(n):
+            sh(["ip", "netns", "add", "sgb-mem%d" % i])
+        time.sleep(1)
+        m1 = meminfo()
+        for i in range(n):
+            sh(["ip", "netns", "del", "sgb-mem%d" % i])
+        sg_unload()
+        time.sleep(2)
+        return {k: (m0[k] - m1[k] if k == "MemFree" else m1[k] - m0[k]) / n
+                for k in ("MemFree", "VmallocUsed", "SUnreclaim")}
+
+    small, big = ns_cost(4096), ns_cost(65536)
+    per_slot = {k: round((big[k] - small[k]) / (65536 - 4096), 1)
+                for k in small}
+    # The table is kvzalloc()ed: slab pages or vmalloc, whichever it got.
+    alloc = round(per_slot["SUnreclaim"] + per_slot["VmallocUsed"], 1)
+    mem["synguard"] = {"documented": 53, "allocated_per_slot": alloc,
+                       "per_slot_deltas": per_slot,
+                       "per_netns_4096": small, "per_netns_65536": big}
+    log("memory synguard: %s bytes allocated per slot (%s)" %
+        (alloc, per_slot))
+
+    # synguard tracks without allocating: slab and memory do not move
+    defence_setup("synguard_auto")
+    SERVER.start()
+    m0, s0 = meminfo(), sg_stats()
+    fl = flood_start(1000, count=100)
+    flood_end(fl, stop=False)
+    time.sleep(0.3)
+    m1, s1 = meminfo(), sg_stats()
+    halfopen_now = int(open("/sys/kernel/synguard/stats/halfopen_current").read()) \
+        if os.path.exists("/sys/kernel/synguard/stats/halfopen_current") else None
+    mem["synguard"]["tracked_100"] = {
+        "memfree_delta": m0["MemFree"] - m1["MemFree"],
+        "halfopen_added": s1.get("halfopen_added", 0) - s0.get("halfopen_added", 0),
+        "halfopen_current": halfopen_now,
+        "request_socks": syn_recv(SRV)}
+    defence_setup("none")
+    RAW["memory"] = mem
+
+
+def main():
+    global MAC, FLOOD
+    log("bench: kernel %s, %d CPUs: server %d, rest %d; flood from the %s%s" %
+        (KREL, NCPU, SRV_CPU, HK_CPU, GEN,
+         "" if GEN == "host" else " (CPU %d)" % GEN_CPU))
+    if NCPU < 2:
+        log("bench: needs at least 2 CPUs")
+        return 1
+    modprobe("nf_conntrack", "nft_ct", "nf_synproxy_core", "nft_synproxy",
+             "veth", "dummy", "virtio_net", "virtio_console")
+    pin_housekeeping()
+    if GEN == "host":
+        pin_nics()
+        FLOOD = HostFlood()
+    else:
+        FLOOD = GuestFlood()
+    write("/proc/sys/net/netfilter/nf_conntrack_max", CT_MAX)
+
+    RAW["config"] = {
+        "runs": RUNS, "legit_secs": SECS, "cpu_secs": CPU_SECS,
+        "legit_rate": LEGIT_RATE, "legit_timeout_s": LEGIT_TIMEOUT,
+        "warm_s": WARM, "conntrack_max": CT_MAX, "backlog": BACKLOG,
+        "pass": PASS, "rungs": RUNGS, "legit_points": LEGIT_POINTS,
+        "cpus": NCPU, "generator": GEN,
+        "cpu_layout": {"generator": GEN_CPU if GEN == "guest" else "host",
+                       "server": SRV_CPU, "housekeeping": HK_CPU},
+        "syn": "IPv4, options MSS/SACK/TS/WS, random source in %s, "
+               "random sport/seq" % SPOOF,
+        "user_hz": USER_HZ}
+    topology()
+    MAC = srv_mac()
+
+    defences = [d for d in DEFENCES + EXTRA if not ONLY or d in ONLY]
+    t0 = time.monotonic()
+    if cfg("BENCH_MEMORY", 1, int):
+        memory()
+    save()
+
+    cap = int(CAP_FIXED) or calibrate()
+    RAW["kernel_capacity_calibrated"] = cap
+    cpu_rate = round(CPU_FRACTION * cap)
+    RAW["cpu_rate"] = cpu_rate
+    save()
+    log("phase 2: %d runs of %s; CPU cost at %d pps" %
+        (RUNS, " ".join(defences), cpu_rate))
+
+    for run in range(1, RUNS + 1):
+        # One set of namespaces a run; defence_setup() resets the server.
+        topology()
+        MAC = srv_mac()
+        for d in defences:
+            if d in EXTRA and run > 1:
+                continue
+            ct = defence_setup(d)
+            SERVER.start()
+            m = point(cpu_rate, ct, legit=False)
+            record(d, run, "cpu", m)
+            if run == 1:
+                saturation(d, ct, cap)
+            c, limited = ladder(d, run, ct, cap)
+            RAW["capacity"].setdefault(d, []).append(
+                {"run": run, "pps": c, "generator_limited": limited})
+            log("  %-24s run %d capacity %d pps%s" %
+                (d, run, c, " (generator-limited)" if limited else ""))
+            save()
+        sg_unload()
+        log("run %d done after %ds" % (run, time.monotonic() - t0))
+    ns_del_all()
+    RAW["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    RAW["elapsed_s"] = round(time.monotonic() - t0)
+    save()
+    log("bench: done in %ds" % RAW["elapsed_s"])
+    return 0
+
+
+MAC = None
+
+if __name__ == "__main__":
+    sys.exit(main())
