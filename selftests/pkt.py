@@ -75,10 +75,13 @@ def main():
                struct.pack("!II", random.getrandbits(32), 0) +
                b"\x01\x03\x03\x07")
     net = ipaddress.ip_network(a.src_net) if a.src_net else None
-    for _ in range(a.count):
+    # Distinct source ports: a repeated 4-tuple would be a retransmission,
+    # which the tests' exact counts do not expect.
+    ports = random.sample(range(1024, 65536), min(a.count, 64512))
+    for i in range(a.count):
         if net:
             src = net[random.randrange(1, net.num_addresses - 1)]
-        sport = a.sport or random.randint(1024, 65535)
+        sport = a.sport or ports[i % len(ports)]
         if a.kind == "syn":
             seg = tcp_segment(src, dst, sport, a.dport, 0x02,
                               random.getrandbits(32), 0, synopts,
