@@ -5,6 +5,7 @@
 # lsmod, /sys/kernel/synguard/ and its stats/ subdirectory appear with a
 # readable syn_received counter, and after rmmod all of it is gone.
 
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=3
@@ -44,4 +45,4 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	sg_check "round $i: $SG_SYSFS is gone" sysfs_gone
 done
 
-exit $ret
+exit "$ret"

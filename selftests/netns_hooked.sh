@@ -10,6 +10,7 @@
 # works, $SRV's ip and ip6 prerouting hooks must list synguard's, and none
 # may be left after rmmod.
 
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT=9000
@@ -42,13 +43,13 @@ if ! sg_wait_listen "$SRV" "$PORT"; then
 fi
 
 # --- SYNs into the new namespace are counted
-before=$(sg_counter syn_received) || { sg_fail "read syn_received"; exit $ret; }
+before=$(sg_counter syn_received) || { sg_fail "read syn_received"; exit "$ret"; }
 ok=0
 for ((i = 0; i < CONNS; i++)); do
 	sg_tcp_connect "$CLI" "$V4" "$PORT" && ok=$((ok + 1))
 	sg_tcp_connect "$CLI" "$V6" "$PORT" && ok=$((ok + 1))
 done
-after=$(sg_counter syn_received) || { sg_fail "read syn_received"; exit $ret; }
+after=$(sg_counter syn_received) || { sg_fail "read syn_received"; exit "$ret"; }
 
 if ((ok == 2 * CONNS)); then
 	sg_pass "$ok connections (IPv4 and IPv6) into the new netns"
@@ -110,7 +111,7 @@ fi
 
 if ! sg_unload; then
 	sg_fail "rmmod synguard"
-	exit $ret
+	exit "$ret"
 fi
 sg_pass "rmmod synguard"
 if nft_hooks_supported; then
@@ -122,4 +123,4 @@ fi
 sg_check "after rmmod: connections into the netns still work" \
 	sg_tcp_connect "$CLI" "$V4" "$PORT"
 
-exit $ret
+exit "$ret"
