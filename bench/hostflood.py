@@ -26,7 +26,6 @@ guest's NICs send towards the generator is read and thrown away, so
 QEMU never waits for us.
 """
 
-import os
 import signal
 import socket
 import subprocess

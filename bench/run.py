@@ -932,12 +932,13 @@ def memory():
     flood_end(fl, stop=False)
     time.sleep(0.3)
     m1, s1 = meminfo(), sg_stats()
-    halfopen_now = int(open("/sys/kernel/synguard/stats/halfopen_current").read()) \
-        if os.path.exists("/sys/kernel/synguard/stats/halfopen_current") else None
+    cur = "/sys/kernel/synguard/stats/halfopen_current"
     mem["synguard"]["tracked_100"] = {
         "memfree_delta": m0["MemFree"] - m1["MemFree"],
-        "halfopen_added": s1.get("halfopen_added", 0) - s0.get("halfopen_added", 0),
-        "halfopen_current": halfopen_now,
+        "halfopen_added": (s1.get("halfopen_added", 0) -
+                           s0.get("halfopen_added", 0)),
+        "halfopen_current": (int(open(cur).read())
+                             if os.path.exists(cur) else None),
         "request_socks": syn_recv(SRV)}
     defence_setup("none")
     RAW["memory"] = mem

@@ -5,9 +5,10 @@
 #
 # bench.sh: `make bench`. Boots a Debian kernel under QEMU (TCG) the way
 # check.sh does, runs bench/run.py inside, and turns what it measured into
-# bench/results.json, bench/results.md and bench/legit_success.png; a
-# full run (BENCH_RUNS >= 5, every defence) also rewrites the figures in
-# BENCHMARKS.md.
+# bench/results.json, bench/results.md and bench/legit_success.png, and
+# rewrites the figures in BENCHMARKS.md. That is for a full run
+# (BENCH_RUNS >= 5, every defence); any other run leaves them alone and
+# reports into build/bench/<kver>/report/.
 #
 # The flood comes from the host: tools/synflood.c runs natively, at the
 # guest's word (bench/hostflood.py, over a virtio-serial port), and
@@ -37,6 +38,9 @@
 #   BENCH_GEN=host             where the flood comes from: host or guest
 #   BENCH_SMP, BENCH_MEM=2G    the guest's vCPUs (2: the server's and the
 #                              rest; 3 with BENCH_GEN=guest) and memory
+#   BENCH_GUEST_SCRIPT=FILE    run this Python script in the guest instead
+#                              of bench/run.py (for experiments; it can
+#                              import run and reuse its pieces)
 #
 # Build products go to build/bench/ (apart from check.sh's build/<kver>/,
 # so both can run from one tree); the guest's log is
@@ -61,6 +65,7 @@ fi
 # splat_re, and the interrupt trap), without running its main.
 # shellcheck disable=SC1090
 source <(sed '/^main "\$@"$/d' "$bench_here/check.sh")
+: "${splat_re:?check.sh no longer defines splat_re}"
 here=$bench_here
 repo=$bench_repo
 build="$repo/build/bench"
@@ -194,9 +199,16 @@ if ! grep -q '^ok 1 qemu/bench' "$res/tap.txt" 2>/dev/null; then
 fi
 [[ -f "$res/raw.json" ]] || die "no measurements (see $res/qemu/bench.log)"
 
-cp "$res/raw.json" "$repo/bench/raw.json"
+# Only a full run replaces the recorded figures; any other goes to build/.
+report="$out/report"
+if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" ]]; then
+	report="$repo/bench"
+fi
+mkdir -p "$report"
+cp "$res/raw.json" "$report/raw.json"
+echo "# report in $report"
 python3 "$repo/bench/report.py" "$res/raw.json" \
-	--out "$repo/bench" --benchmarks "$repo/BENCHMARKS.md" \
+	--out "$report" --benchmarks "$repo/BENCHMARKS.md" \
 	--smp "$smp" --load-start "$load_start" \
 	--command "$(env | grep -E '^BENCH_[A-Z0-9_]+=' | sort | tr '\n' ' ')make bench${KVER:+ KVER=$KVER}" ||
 	status=1
