@@ -44,6 +44,8 @@ import struct
 import sys
 import time
 
+from pkt import csum  # the Internet checksum, shared with pkt.py
+
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
@@ -60,15 +62,6 @@ SYSFS = "/sys/kernel/synguard/stats/"
 # A Linux SYN's options: MSS 1460, SACK_PERM, TS, NOP, WS 7.
 LINUX_OPTS = (b"\x02\x04\x05\xb4\x04\x02\x08\x0a" + b"\0" * 8 +
               b"\x01\x03\x03\x07")
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def mac(text):
