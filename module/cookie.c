@@ -33,6 +33,9 @@
 struct sg_synack {
 	struct sg_synopt in;		/* the SYN's options */
 	struct sg_synack_opt out;	/* ours */
+	__be16 sport;			/* the SYN-ACK's ports */
+	__be16 dport;
+	u32 ack;
 	u32 cookie;
 	u16 window;
 	bool ecn_ok;
@@ -128,6 +131,10 @@ static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
 			       dst_feature(dst, RTAX_FEATURE_ECN))) ||
 			     tcp_ca_needs_ecn(lsk);
 
+	sa->sport = th->dest;
+	sa->dport = th->source;
+	sa->ack = ntohl(th->seq) + 1;
+
 	advmss = dst_metric_advmss(dst);
 	sa->out = (struct sg_synack_opt) {
 		.mss = user_mss && user_mss < advmss ? user_mss : advmss,
@@ -152,43 +159,71 @@ static void sg_synack_window(struct sg_synack *sa, const struct sock *lsk,
 	sa->window = min(rcv_wnd, 65535U);
 }
 
-/* The TCP header and options of the SYN-ACK, checksum left to the caller. */
-static struct tcphdr *sg_synack_put_tcp(struct sk_buff *nskb,
-					const struct sg_synack *sa,
-					const struct tcphdr *th)
+/*
+ * Turns the SYN in @skb into a SYN-ACK of @nhlen + TCP header + options
+ * bytes: the SYN is consumed anyway, and reusing it saves an allocation
+ * and a free per SYN, the largest single cost of answering one. Every
+ * field of the SYN that the reply needs must have been read before this.
+ * Returns the TCP header, with the checksum left to the caller.
+ */
+static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
+				      const struct sg_synack *sa,
+				      unsigned int nhlen)
 {
 	u8 opts[SG_SYNACK_OPT_MAX];
 	unsigned int optlen = sg_tcpopt_write(opts, &sa->out);
+	unsigned int len = nhlen + sizeof(struct tcphdr) + optlen;
 	struct tcphdr *nth;
 
-	skb_set_transport_header(nskb, nskb->len);
-	nth = skb_put_zero(nskb, sizeof(*nth));
-	skb_put_data(nskb, opts, optlen);
-	nth->source = th->dest;
-	nth->dest = th->source;
+	/* At PREROUTING, skb->data is the network header. */
+	if (skb->len > len && pskb_trim(skb, len))
+		return NULL;
+	/* Linear, and not shared with a clone (a packet socket's). */
+	if (skb_ensure_writable(skb, skb->len))
+		return NULL;
+	if (skb->len < len) {
+		int grow = len - skb->len - skb_tailroom(skb);
+
+		if (grow > 0 && pskb_expand_head(skb, 0, grow, GFP_ATOMIC))
+			return NULL;
+		__skb_put(skb, len - skb->len);
+	}
+
+	/*
+	 * What the SYN carried as it arrived (route, conntrack entry,
+	 * timestamp or a sender's delivery time, a socket assigned by BPF,
+	 * hash, checksum state, GSO and VLAN offload state, control block)
+	 * means nothing for the reply.
+	 */
+	skb_scrub_packet(skb, true);
+	skb_set_delivery_time(skb, 0, 0);
+	skb_orphan(skb);
+	skb_clear_hash(skb);
+	skb_gso_reset(skb);
+	__vlan_hwaccel_clear_tag(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->csum_valid = 0;
+	skb->encapsulation = 0;
+	/* The reply must not create a conntrack entry either. */
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, nhlen);
+	memset(skb->data, 0, nhlen);
+	nth = tcp_hdr(skb);
+	memset(nth, 0, sizeof(*nth));
+	memcpy(nth + 1, opts, optlen);
+	nth->source = sa->sport;
+	nth->dest = sa->dport;
 	nth->seq = htonl(sa->cookie);
-	nth->ack_seq = htonl(ntohl(th->seq) + 1);
+	nth->ack_seq = htonl(sa->ack);
 	nth->doff = (sizeof(*nth) + optlen) / 4;
 	nth->syn = 1;
 	nth->ack = 1;
 	nth->ece = sa->ecn_ok;
 	nth->window = htons(sa->window);
 	return nth;
-}
-
-static struct sk_buff *sg_synack_alloc(unsigned int nhlen)
-{
-	struct sk_buff *nskb;
-
-	nskb = alloc_skb(LL_MAX_HEADER + nhlen + sizeof(struct tcphdr) +
-			 SG_SYNACK_OPT_MAX, GFP_ATOMIC);
-	if (!nskb)
-		return NULL;
-	skb_reserve(nskb, LL_MAX_HEADER);
-	skb_reset_network_header(nskb);
-	/* The reply must not create a conntrack entry either. */
-	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
-	return nskb;
 }
 
 static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
@@ -198,7 +233,6 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	const struct tcphdr *th = pkt->th;
 	struct net *net = sn->net;
 	struct sg_synack sa;
-	struct sk_buff *nskb;
 	struct iphdr *niph;
 	struct tcphdr *nth;
 	struct flowi4 fl4;
@@ -244,32 +278,30 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	}
 	sg_synack_window(&sa, lsk, &rt->dst, mss);
 
-	nskb = sg_synack_alloc(sizeof(*niph));
-	if (!nskb) {
-		dst_release(&rt->dst);
+	nth = sg_synack_reuse(skb, &sa, sizeof(*niph));
+	if (!nth) {
+		ip_rt_put(rt);
 		sg_stat_inc(sn, SYNACK_NOMEM);
 		return -ENOMEM;
 	}
-	niph = skb_put_zero(nskb, sizeof(*niph));
+	niph = ip_hdr(skb);
 	niph->version = 4;
 	niph->ihl = sizeof(*niph) / 4;
 	niph->frag_off = htons(IP_DF);
 	niph->ttl = ip4_dst_hoplimit(&rt->dst);
 	niph->protocol = IPPROTO_TCP;
-	niph->saddr = iph->daddr;
-	niph->daddr = iph->saddr;
+	niph->saddr = pkt->t.daddr[0];
+	niph->daddr = pkt->t.saddr[0];
 
-	nth = sg_synack_put_tcp(nskb, &sa, th);
-	len = nskb->len - sizeof(*niph);
+	len = skb->len - sizeof(*niph);
 	nth->check = tcp_v4_check(len, niph->saddr, niph->daddr,
 				  csum_partial(nth, len, 0));
-	nskb->ip_summed = CHECKSUM_NONE;
-	nskb->protocol = htons(ETH_P_IP);
-	nskb->mark = fl4.flowi4_mark;
-	skb_dst_set(nskb, &rt->dst);
+	skb->protocol = htons(ETH_P_IP);
+	skb->mark = fl4.flowi4_mark;
+	skb_dst_set(skb, &rt->dst);
 
 	tcp_synq_overflow(lsk);
-	ip_local_out(net, NULL, nskb);
+	ip_local_out(net, NULL, skb);
 	return 0;
 }
 
@@ -282,7 +314,6 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	struct dst_entry *dst;
 	struct ipv6hdr *nip6h;
 	struct sg_synack sa;
-	struct sk_buff *nskb;
 	struct tcphdr *nth;
 	struct flowi6 fl6;
 	u16 mss = IPV6_MIN_MTU - sizeof(struct tcphdr) -
@@ -328,38 +359,36 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	}
 	sg_synack_window(&sa, lsk, dst, mss);
 
-	nskb = sg_synack_alloc(sizeof(*nip6h));
-	if (!nskb) {
+	nth = sg_synack_reuse(skb, &sa, sizeof(*nip6h));
+	if (!nth) {
 		dst_release(dst);
 		sg_stat_inc(sn, SYNACK_NOMEM);
 		return -ENOMEM;
 	}
-	nip6h = skb_put_zero(nskb, sizeof(*nip6h));
+	nip6h = ipv6_hdr(skb);
 	ip6_flow_hdr(nip6h, 0, 0);
 	nip6h->nexthdr = IPPROTO_TCP;
 	nip6h->hop_limit = ip6_dst_hoplimit(dst);
-	nip6h->saddr = ip6h->daddr;
-	nip6h->daddr = ip6h->saddr;
+	memcpy(&nip6h->saddr, pkt->t.daddr, sizeof(nip6h->saddr));
+	memcpy(&nip6h->daddr, pkt->t.saddr, sizeof(nip6h->daddr));
 
-	nth = sg_synack_put_tcp(nskb, &sa, th);
-	len = nskb->len - sizeof(*nip6h);
+	len = skb->len - sizeof(*nip6h);
 	nth->check = tcp_v6_check(len, &nip6h->saddr, &nip6h->daddr,
 				  csum_partial(nth, len, 0));
-	nskb->ip_summed = CHECKSUM_NONE;
-	nskb->protocol = htons(ETH_P_IPV6);
-	nskb->mark = fl6.flowi6_mark;
-	skb_dst_set(nskb, dst);
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->mark = fl6.flowi6_mark;
+	skb_dst_set(skb, dst);
 
 	tcp_synq_overflow(lsk);
-	ip6_local_out(net, NULL, nskb);
+	ip6_local_out(net, NULL, skb);
 	return 0;
 }
 
 /*
  * Answers the SYN in @skb with a cookie SYN-ACK on behalf of listener
- * @lsk, and consumes the SYN. The listener is stamped as overflowing,
- * because the kernel only validates cookies at a listener that
- * overflowed within the last two minutes.
+ * @lsk, turning the SYN itself into the reply. The listener is stamped
+ * as overflowing, because the kernel only validates cookies at a
+ * listener that overflowed within the last two minutes.
  */
 unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 			      const struct sg_pkt *pkt, struct sock *lsk)
@@ -384,7 +413,7 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 	now = jiffies;
 	if (READ_ONCE(sn->last_cookie) != now)
 		WRITE_ONCE(sn->last_cookie, now);
-	consume_skb(skb);
+	/* The SYN went out as the SYN-ACK. */
 	return NF_STOLEN;
 }
 

@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 
 #include "halfopen.h"
 
@@ -74,12 +75,16 @@ static struct sg_halfopen *sg_ho_alloc(u32 size)
 	struct sg_halfopen *t;
 	u32 i;
 
-	t = kvzalloc(struct_size(t, buckets, nbuckets), GFP_KERNEL);
+	/*
+	 * vzalloc, not kvzalloc: kmalloc would round a table of 196-byte
+	 * buckets up to a power of two, a quarter more memory for nothing.
+	 */
+	t = vzalloc(struct_size(t, buckets, nbuckets));
 	if (!t)
 		return NULL;
 	t->src_count = kvcalloc(nsrc, sizeof(*t->src_count), GFP_KERNEL);
 	if (!t->src_count) {
-		kvfree(t);
+		vfree(t);
 		return NULL;
 	}
 	t->mask = nbuckets - 1;
@@ -93,7 +98,7 @@ static struct sg_halfopen *sg_ho_alloc(u32 size)
 static void sg_ho_free(struct sg_halfopen *t)
 {
 	kvfree(t->src_count);
-	kvfree(t);
+	vfree(t);
 }
 
 static void sg_ho_free_rcu(struct rcu_head *rcu)
