@@ -18,6 +18,7 @@
  * the hook returns without taking a reference.
  */
 
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
@@ -84,11 +85,25 @@ static struct sock *sg_lookup_listener(struct net *net,
 static bool sg_is_local(struct net *net, const struct sk_buff *skb,
 			const struct sg_pkt *pkt)
 {
+	const struct net_device *dev;
 	const struct in6_addr *daddr;
 
-	if (pkt->t.family == AF_INET)
-		return inet_addr_type_dev_table(net, skb->dev,
-						pkt->t.daddr[0]) == RTN_LOCAL;
+	if (pkt->t.family == AF_INET) {
+		/* A VRF has local tables of its own: ask as the kernel will. */
+		if (netif_is_l3_slave(skb->dev) || netif_is_l3_master(skb->dev))
+			return inet_addr_type_dev_table(net, skb->dev,
+							pkt->t.daddr[0]) ==
+			       RTN_LOCAL;
+		/*
+		 * Otherwise one probe of the address hash, cheaper than a
+		 * FIB lookup per SYN, answers for every configured address;
+		 * other local routes (loopback subnets, AnyIP) are looked up
+		 * in the local table. An address on a device that is down
+		 * has lost its local route.
+		 */
+		dev = __ip_dev_find(net, pkt->t.daddr[0], false);
+		return dev && dev->flags & IFF_UP;
+	}
 	daddr = sg_in6(pkt->t.daddr);
 	return ipv6_chk_addr(net, daddr,
 			     ipv6_addr_type(daddr) & IPV6_ADDR_LINKLOCAL ?

@@ -4,7 +4,8 @@
 #
 # What synguard in `always` must leave alone or refuse, and what it counts:
 # ports without a listener, forged ACKs, SYNs with bad checksums, a netns
-# with tcp_syncookies=0, and traffic the host only forwards.
+# with tcp_syncookies=0, traffic the host only forwards, and addresses
+# that are not (or no longer) local.
 #
 #   $CLI: veth0 10.0.1.1 fd00:1::1 <--> $SRV: veth0 10.0.1.2 fd00:1::2
 #
@@ -165,5 +166,21 @@ sg_check "a connection through the router reaches the far host" \
 # listener. Had the router answered, the reply would have said "router".
 expect_delta "through the router: only the far host's cookie" cookies_sent 1 \
 	who 10.0.4.2
+
+# --- which destinations are local: an address (the address hash), a
+# local route that is not an address (AnyIP: the local table), and an
+# address on a device that is down (no local route, so not local).
+ip -n "$RTR" route add local 10.0.9.0/24 dev lo &&
+ip -n "$RTR" link add sgdown type dummy &&
+ip -n "$RTR" addr add 10.0.8.1/24 dev sgdown &&
+ip -n "$CLI" route add 10.0.8.0/24 via 10.0.3.2 &&
+ip -n "$CLI" route add 10.0.9.0/24 via 10.0.3.2 ||
+	sg_fail "local-route and down-device set-up"
+expect_delta "an AnyIP address of the router gets a cookie" cookies_sent 1 \
+	who 10.0.9.7
+sg_check "and the connection reaches the router" \
+	test "$(who 10.0.9.7)" = router
+expect_delta "an address on a device that is down gets none" cookies_sent 0 \
+	who 10.0.8.1
 
 exit $ret
