@@ -96,29 +96,99 @@ bool sg_prefix_valid(const struct sg_prefix *p)
 	return true;
 }
 
-static bool sg_prefix_same(const struct sg_prefix *a, const struct sg_prefix *b)
+/* What the two lists' writers share: one kind of item, and its rules. */
+struct sg_list_type {
+	size_t size;
+	unsigned int max;
+	bool (*valid)(const void *item);
+	bool (*same)(const void *a, const void *b);
+};
+
+/*
+ * Applies @n additions or deletions from @change to the @*len items in
+ * @items (which has room for every addition), all of them or, on an
+ * error, any number: the caller then discards @items. *@bad is the index
+ * of the change at fault.
+ */
+static int sg_list_apply(const struct sg_list_type *type, void *items,
+			 unsigned int *len, const void *change,
+			 unsigned int n, bool add, unsigned int *bad)
 {
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+	size_t size = type->size;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		const void *c = change + i * size;
+
+		*bad = i;
+		for (j = 0; j < *len; j++)
+			if (type->same(items + j * size, c))
+				break;
+		if (!add) {
+			if (j == *len)
+				return -ENOENT;
+			/* The order is of no consequence: fill the hole. */
+			memcpy(items + j * size, items + --*len * size, size);
+			continue;
+		}
+		if (!type->valid(c))
+			return -EINVAL;
+		if (j < *len)
+			return -EEXIST;
+		if (*len == type->max)
+			return -ENOSPC;
+		memcpy(items + (*len)++ * size, c, size);
+	}
+	return 0;
 }
 
-static int sg_range_find(const struct sg_port_range *r, unsigned int n,
-			 const struct sg_port_range *want)
+static bool sg_range_valid(const void *item)
 {
-	unsigned int i;
+	const struct sg_port_range *r = item;
 
-	for (i = 0; i < n; i++)
-		if (r[i].min == want->min && r[i].max == want->max)
-			return i;
-	return -1;
+	return r->min && r->min <= r->max;
 }
+
+static bool sg_range_same(const void *a, const void *b)
+{
+	const struct sg_port_range *x = a, *y = b;
+
+	return x->min == y->min && x->max == y->max;
+}
+
+static const struct sg_list_type sg_ranges = {
+	.size = sizeof(struct sg_port_range),
+	.max = SG_MAX_PORT_RANGES,
+	.valid = sg_range_valid,
+	.same = sg_range_same,
+};
+
+static bool sg_prefix_valid_item(const void *item)
+{
+	return sg_prefix_valid(item);
+}
+
+static bool sg_prefix_same(const void *a, const void *b)
+{
+	const struct sg_prefix *x = a, *y = b;
+
+	return x->family == y->family && x->len == y->len &&
+	       !memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static const struct sg_list_type sg_prefixes = {
+	.size = sizeof(struct sg_prefix),
+	.max = SG_MAX_ALLOW,
+	.valid = sg_prefix_valid_item,
+	.same = sg_prefix_same,
+};
 
 int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 		    unsigned int n, bool add, unsigned int *bad)
 {
 	struct sg_ports *old, *new;
 	unsigned int i;
-	int idx;
+	int ret;
 
 	lockdep_assert_held(&sn->lock);
 	old = rcu_dereference_protected(sn->ports, lockdep_is_held(&sn->lock));
@@ -130,31 +200,10 @@ int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 		new->n = old->n;
 		memcpy(new->r, old->r, sizeof(new->r));
 	}
-
-	for (i = 0; i < n; i++) {
-		*bad = i;
-		idx = sg_range_find(new->r, new->n, &r[i]);
-		if (add) {
-			if (r[i].min > r[i].max || !r[i].min) {
-				kvfree(new);
-				return -EINVAL;
-			}
-			if (idx >= 0) {
-				kvfree(new);
-				return -EEXIST;
-			}
-			if (new->n == SG_MAX_PORT_RANGES) {
-				kvfree(new);
-				return -ENOSPC;
-			}
-			new->r[new->n++] = r[i];
-		} else {
-			if (idx < 0) {
-				kvfree(new);
-				return -ENOENT;
-			}
-			new->r[idx] = new->r[--new->n];
-		}
+	ret = sg_list_apply(&sg_ranges, new->r, &new->n, r, n, add, bad);
+	if (ret) {
+		kvfree(new);
+		return ret;
 	}
 
 	for (i = 0; i < new->n; i++)
@@ -170,23 +219,12 @@ int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 	return 0;
 }
 
-static int sg_prefix_find(const struct sg_prefix *p, unsigned int n,
-			  const struct sg_prefix *want)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (sg_prefix_same(&p[i], want))
-			return i;
-	return -1;
-}
-
 int sg_allow_change(struct sg_net *sn, const struct sg_prefix *p,
 		    unsigned int n, bool add, unsigned int *bad)
 {
 	struct sg_allow *old, *new;
-	unsigned int i, have;
-	int idx;
+	unsigned int have;
+	int ret;
 
 	lockdep_assert_held(&sn->lock);
 	old = rcu_dereference_protected(sn->allow, lockdep_is_held(&sn->lock));
@@ -199,31 +237,10 @@ int sg_allow_change(struct sg_net *sn, const struct sg_prefix *p,
 	new->n = have;
 	if (old)
 		memcpy(new->p, old->p, have * sizeof(*new->p));
-
-	for (i = 0; i < n; i++) {
-		*bad = i;
-		idx = sg_prefix_find(new->p, new->n, &p[i]);
-		if (add) {
-			if (!sg_prefix_valid(&p[i])) {
-				kvfree(new);
-				return -EINVAL;
-			}
-			if (idx >= 0) {
-				kvfree(new);
-				return -EEXIST;
-			}
-			if (new->n == SG_MAX_ALLOW) {
-				kvfree(new);
-				return -ENOSPC;
-			}
-			new->p[new->n++] = p[i];
-		} else {
-			if (idx < 0) {
-				kvfree(new);
-				return -ENOENT;
-			}
-			new->p[idx] = new->p[--new->n];
-		}
+	ret = sg_list_apply(&sg_prefixes, new->p, &new->n, p, n, add, bad);
+	if (ret) {
+		kvfree(new);
+		return ret;
 	}
 
 	if (!new->n) {

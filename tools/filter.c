@@ -39,7 +39,7 @@ static int ports_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ports_fetch(struct sg_nl *nl, struct sg_range *r, int max)
+int ports_fetch(struct sg_nl *nl, void *r, int max)
 {
 	struct ranges rs = { r, 0, max };
 	struct nlmsghdr *nlh;
@@ -57,8 +57,9 @@ static int range_cmp(const void *a, const void *b)
 	return x->first != y->first ? x->first - y->first : x->last - y->last;
 }
 
-void ports_print(const struct sg_range *r, int n)
+void ports_print(const void *items, int n)
 {
+	const struct sg_range *r = items;
 	struct sg_range *s = malloc((n ? n : 1) * sizeof(*s));
 	char buf[16];
 	int i;
@@ -87,78 +88,6 @@ void ports_print(const struct sg_range *r, int n)
 	else
 		putchar('\n');
 	free(s);
-}
-
-/* "flush": delete every range there is, in one request. */
-static int ports_change(struct sg_nl *nl, const char *what, uint8_t cmd,
-			struct sg_range *r, int n)
-{
-	struct nlmsghdr *nlh;
-	int i;
-
-	nlh = sg_nl_request(nl, cmd, 0);
-	for (i = 0; i < n; i++) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh,
-							  SYNGUARD_A_PORT_RANGE);
-
-		mnl_attr_put_u16(nlh, SYNGUARD_A_PORT_RANGE_FIRST, r[i].first);
-		mnl_attr_put_u16(nlh, SYNGUARD_A_PORT_RANGE_LAST, r[i].last);
-		mnl_attr_nest_end(nlh, nest);
-	}
-	return sg_nl_run(nl, nlh, NULL, NULL, what) ? 1 : 0;
-}
-
-int ports_main(struct sg_nl *nl, int argc, char **argv)
-{
-	struct sg_range r[64];
-	const char *cmd = argc > 1 ? argv[1] : "list";
-	bool add = !strcmp(cmd, "add");
-	int i, n;
-
-	if (!strcmp(cmd, "list") || !strcmp(cmd, "show")) {
-		if (argc > 2)
-			return sg_usage("ports");
-		if (sg_nl_ready(nl))
-			return 1;
-		n = ports_fetch(nl, r, 64);
-		if (n < 0)
-			return 1;
-		ports_print(r, n);
-		if (json)
-			json_newline();
-		return 0;
-	}
-	if (!strcmp(cmd, "flush")) {
-		if (argc > 2)
-			return sg_usage("ports");
-		if (sg_nl_ready(nl))
-			return 1;
-		n = ports_fetch(nl, r, 64);
-		if (n <= 0)
-			return n < 0;
-		return ports_change(nl, "ports flush", SYNGUARD_CMD_PORTS_DEL,
-				    r, n);
-	}
-	if (!add && strcmp(cmd, "del")) {
-		sg_err("ports: unknown command '%s'", cmd);
-		return sg_usage("ports");
-	}
-	if (argc < 3) {
-		sg_err("ports %s: no port range given", cmd);
-		return sg_usage("ports");
-	}
-	if (argc - 2 > 64) {
-		sg_err("ports %s: too many ranges", cmd);
-		return 1;
-	}
-	for (i = 2; i < argc; i++)
-		if (sg_parse_range(argv[i], &r[i - 2].first, &r[i - 2].last))
-			return 1;
-	if (sg_nl_ready(nl))
-		return 1;
-	return ports_change(nl, add ? "ports add" : "ports del",
-			    add ? SYNGUARD_CMD_PORTS_ADD : SYNGUARD_CMD_PORTS_DEL,
-			    r, argc - 2);
 }
 
 struct prefixes {
@@ -197,7 +126,7 @@ static int allow_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int allow_fetch(struct sg_nl *nl, struct sg_prefix *p, int max)
+int allow_fetch(struct sg_nl *nl, void *p, int max)
 {
 	struct prefixes ps = { p, 0, max };
 	struct nlmsghdr *nlh;
@@ -208,8 +137,9 @@ int allow_fetch(struct sg_nl *nl, struct sg_prefix *p, int max)
 	return ps.n;
 }
 
-void allow_print(const struct sg_prefix *p, int n)
+void allow_print(const void *items, int n)
 {
+	const struct sg_prefix *p = items;
 	char buf[INET6_ADDRSTRLEN + 8];
 	int i;
 
@@ -231,78 +161,143 @@ void allow_print(const struct sg_prefix *p, int n)
 		putchar('\n');
 }
 
-static int allow_change(struct sg_nl *nl, const char *what, uint8_t cmd,
-			const struct sg_prefix *p, int n)
+static void ports_put(struct nlmsghdr *nlh, const void *item)
 {
+	const struct sg_range *r = item;
+	struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_PORT_RANGE);
+
+	mnl_attr_put_u16(nlh, SYNGUARD_A_PORT_RANGE_FIRST, r->first);
+	mnl_attr_put_u16(nlh, SYNGUARD_A_PORT_RANGE_LAST, r->last);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int ports_parse(const char *arg, void *item)
+{
+	struct sg_range *r = item;
+
+	return sg_parse_range(arg, &r->first, &r->last);
+}
+
+static void allow_put(struct nlmsghdr *nlh, const void *item)
+{
+	const struct sg_prefix *p = item;
+	struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_ALLOW);
+
+	mnl_attr_put_u16(nlh, SYNGUARD_A_PREFIX_FAMILY, p->family);
+	mnl_attr_put(nlh, SYNGUARD_A_PREFIX_ADDR,
+		     p->family == AF_INET ? 4 : 16, p->addr);
+	mnl_attr_put_u8(nlh, SYNGUARD_A_PREFIX_LEN, p->len);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int allow_parse(const char *arg, void *item)
+{
+	struct sg_prefix *p = item;
+
+	return sg_parse_prefix(arg, &p->family, p->addr, &p->len);
+}
+
+/*
+ * Items one command takes, and a listing holds: the kernel's allowlist
+ * limit. The kernel judges the rest (it takes fewer port ranges).
+ */
+#define LIST_MAX 256
+
+/* What "ports" and "allow" share: a list to show, flush, add to, del from. */
+struct sg_list {
+	const char *name;
+	const char *item;	/* what one argument is, for messages */
+	int max;		/* items in one request, and in a listing */
+	size_t size;		/* of one item */
+	uint8_t add, del;	/* commands */
+	int (*fetch)(struct sg_nl *nl, void *items, int max);
+	void (*print)(const void *items, int n);
+	int (*parse)(const char *arg, void *item);
+	void (*put)(struct nlmsghdr *nlh, const void *item);
+};
+
+/* Adds or deletes @n items in one request; "flush" deletes them all. */
+static int list_change(struct sg_nl *nl, const struct sg_list *l,
+		       const char *cmd, const void *items, int n)
+{
+	char what[32];
 	struct nlmsghdr *nlh;
 	int i;
 
-	nlh = sg_nl_request(nl, cmd, 0);
-	for (i = 0; i < n; i++) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_ALLOW);
-
-		mnl_attr_put_u16(nlh, SYNGUARD_A_PREFIX_FAMILY, p[i].family);
-		mnl_attr_put(nlh, SYNGUARD_A_PREFIX_ADDR,
-			     p[i].family == AF_INET ? 4 : 16, p[i].addr);
-		mnl_attr_put_u8(nlh, SYNGUARD_A_PREFIX_LEN, p[i].len);
-		mnl_attr_nest_end(nlh, nest);
-	}
+	snprintf(what, sizeof(what), "%s %s", l->name, cmd);
+	nlh = sg_nl_request(nl, strcmp(cmd, "add") ? l->del : l->add, 0);
+	for (i = 0; i < n; i++)
+		l->put(nlh, (const char *)items + i * l->size);
 	return sg_nl_run(nl, nlh, NULL, NULL, what) ? 1 : 0;
 }
 
-#define MAX_PREFIXES 256
-
-int allow_main(struct sg_nl *nl, int argc, char **argv)
+static int list_main(struct sg_nl *nl, const struct sg_list *l,
+		     void *items, int argc, char **argv)
 {
-	static struct sg_prefix p[1024];
 	const char *cmd = argc > 1 ? argv[1] : "list";
-	bool add = !strcmp(cmd, "add");
+	bool show = !strcmp(cmd, "list") || !strcmp(cmd, "show");
 	int i, n;
 
-	if (!strcmp(cmd, "list") || !strcmp(cmd, "show")) {
+	if (show || !strcmp(cmd, "flush")) {
 		if (argc > 2)
-			return sg_usage("allow");
+			return sg_usage(l->name);
 		if (sg_nl_ready(nl))
 			return 1;
-		n = allow_fetch(nl, p, 1024);
+		n = l->fetch(nl, items, l->max);
 		if (n < 0)
 			return 1;
-		allow_print(p, n);
+		if (!show)
+			return n ? list_change(nl, l, cmd, items, n) : 0;
+		l->print(items, n);
 		if (json)
 			json_newline();
 		return 0;
 	}
-	if (!strcmp(cmd, "flush")) {
-		if (argc > 2)
-			return sg_usage("allow");
-		if (sg_nl_ready(nl))
-			return 1;
-		n = allow_fetch(nl, p, 1024);
-		if (n <= 0)
-			return n < 0;
-		return allow_change(nl, "allow flush", SYNGUARD_CMD_ALLOW_DEL,
-				    p, n);
-	}
-	if (!add && strcmp(cmd, "del")) {
-		sg_err("allow: unknown command '%s'", cmd);
-		return sg_usage("allow");
+	if (strcmp(cmd, "add") && strcmp(cmd, "del")) {
+		sg_err("%s: unknown command '%s'", l->name, cmd);
+		return sg_usage(l->name);
 	}
 	if (argc < 3) {
-		sg_err("allow %s: no prefix given", cmd);
-		return sg_usage("allow");
+		sg_err("%s %s: no %s given", l->name, cmd, l->item);
+		return sg_usage(l->name);
 	}
-	if (argc - 2 > MAX_PREFIXES) {
-		sg_err("allow %s: too many prefixes (at most %d at once)", cmd,
-		       MAX_PREFIXES);
+	if (argc - 2 > l->max) {
+		sg_err("%s %s: too many %ss (at most %d at once)", l->name, cmd,
+		       l->item, l->max);
 		return 1;
 	}
 	for (i = 2; i < argc; i++)
-		if (sg_parse_prefix(argv[i], &p[i - 2].family, p[i - 2].addr,
-				    &p[i - 2].len))
+		if (l->parse(argv[i], (char *)items + (i - 2) * l->size))
 			return 1;
 	if (sg_nl_ready(nl))
 		return 1;
-	return allow_change(nl, add ? "allow add" : "allow del",
-			    add ? SYNGUARD_CMD_ALLOW_ADD : SYNGUARD_CMD_ALLOW_DEL,
-			    p, argc - 2);
+	return list_change(nl, l, cmd, items, argc - 2);
+}
+
+int ports_main(struct sg_nl *nl, int argc, char **argv)
+{
+	static const struct sg_list ports = {
+		.name = "ports", .item = "port range", .max = LIST_MAX,
+		.size = sizeof(struct sg_range),
+		.add = SYNGUARD_CMD_PORTS_ADD, .del = SYNGUARD_CMD_PORTS_DEL,
+		.fetch = ports_fetch, .print = ports_print,
+		.parse = ports_parse, .put = ports_put,
+	};
+	static struct sg_range r[LIST_MAX];
+
+	return list_main(nl, &ports, r, argc, argv);
+}
+
+int allow_main(struct sg_nl *nl, int argc, char **argv)
+{
+	static const struct sg_list allow = {
+		.name = "allow", .item = "prefix", .max = LIST_MAX,
+		.size = sizeof(struct sg_prefix),
+		.add = SYNGUARD_CMD_ALLOW_ADD, .del = SYNGUARD_CMD_ALLOW_DEL,
+		.fetch = allow_fetch, .print = allow_print,
+		.parse = allow_parse, .put = allow_put,
+	};
+	static struct sg_prefix p[LIST_MAX];
+
+	return list_main(nl, &allow, p, argc, argv);
 }

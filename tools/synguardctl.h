@@ -64,9 +64,10 @@ struct sg_prefix {
 	uint32_t count;
 };
 
-int ports_fetch(struct sg_nl *nl, struct sg_range *r, int max);
-int allow_fetch(struct sg_nl *nl, struct sg_prefix *p, int max);
-void ports_print(const struct sg_range *r, int n);
-void allow_print(const struct sg_prefix *p, int n);
+/* Arrays of struct sg_range (ports) and struct sg_prefix (allow). */
+int ports_fetch(struct sg_nl *nl, void *r, int max);
+int allow_fetch(struct sg_nl *nl, void *p, int max);
+void ports_print(const void *r, int n);
+void allow_print(const void *p, int n);
 
 #endif /* SYNGUARDCTL_H */
