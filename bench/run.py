@@ -68,7 +68,7 @@ EXTRA = ["kernel_cookies_2"]
 
 # Capacity ladder, in multiples of the kernel's capacity; the legitimate
 # client figures are read at LEGIT_POINTS.
-RUNGS = [0.5, 1.0, 1.5, 2.0, 3.0]
+RUNGS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
 LEGIT_POINTS = [0.5, 1.0, 1.5]
 
 NETSTAT_KEYS = ["SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
