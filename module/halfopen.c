@@ -67,6 +67,9 @@ int sg_table_size_check(u32 size)
 	       -ERANGE : 0;
 }
 
+/* See sg_ho_alloc(). */
+#define SG_TABLE_GFP (GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static struct sg_halfopen *sg_ho_alloc(u32 size)
 {
 	u32 nbuckets = roundup_pow_of_two(DIV_ROUND_UP(size, SG_WAYS));
@@ -76,13 +79,17 @@ static struct sg_halfopen *sg_ho_alloc(u32 size)
 	u32 i;
 
 	/*
-	 * vzalloc, not kvzalloc: kmalloc would round a table of 196-byte
+	 * vmalloc, not kvmalloc: kmalloc would round a table of 196-byte
 	 * buckets up to a power of two, a quarter more memory for nothing.
+	 * An unprivileged user may size the table of a namespace of its
+	 * own: charge it to the user's memory cgroup, and fail over the
+	 * limit rather than call the OOM killer.
 	 */
-	t = vzalloc(struct_size(t, buckets, nbuckets));
+	t = __vmalloc(struct_size(t, buckets, nbuckets),
+		      SG_TABLE_GFP | __GFP_ZERO);
 	if (!t)
 		return NULL;
-	t->src_count = kvcalloc(nsrc, sizeof(*t->src_count), GFP_KERNEL);
+	t->src_count = kvcalloc(nsrc, sizeof(*t->src_count), SG_TABLE_GFP);
 	if (!t->src_count) {
 		vfree(t);
 		return NULL;

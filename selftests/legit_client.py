@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """A legitimate client: COUNT short connections, one after the other.
 
-    legit_client.py HOST PORT [--count N] [--timeout S]
+    legit_client.py HOST PORT [--count N | --seconds S] [--timeout S]
+
+With --seconds it keeps connecting until S seconds have passed, however
+many connections that makes (pausing 50 ms after a failed one).
 
 Each connection connects, sends a line and waits for the server to echo
 it. Prints one JSON object: {"ok": N, "total": N, "p50_ms": F,
@@ -48,17 +51,23 @@ def main():
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--seconds", type=float)
     ap.add_argument("--timeout", type=float, default=3.0)
     a = ap.parse_args()
 
     lat = []
-    for _ in range(a.count):
+    total = 0
+    end = time.monotonic() + a.seconds if a.seconds else None
+    while (total < a.count if end is None else time.monotonic() < end):
+        total += 1
         try:
             lat.append(one(a.host, a.port, a.timeout))
         except (OSError, IOError):
-            pass
+            # A refused connection fails at once: do not spin on it.
+            if end is not None:
+                time.sleep(0.05)
     lat.sort()
-    print(json.dumps({"ok": len(lat), "total": a.count,
+    print(json.dumps({"ok": len(lat), "total": total,
                       "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99)}))
     return 0
 

@@ -28,6 +28,7 @@ SG_SYSFS=/sys/kernel/synguard
 
 NS_LIST=()
 SG_LOADED=0
+SG_KEEP_HOOKS=0
 SG_TMPDIR=$(mktemp -d -t synguard-test.XXXXXX)
 
 # ---------------------------------------------------------------------------
@@ -58,6 +59,10 @@ sg_check()
 		return 1
 	fi
 }
+
+# sg_between VALUE LOW HIGH: whether LOW <= VALUE <= HIGH (integers; false
+# if HIGH < LOW).
+sg_between() { (($1 >= $2 && $1 <= $3)); }
 
 # sg_require_cmd CMD...: skip the whole test if a tool is missing.
 sg_require_cmd()
@@ -199,13 +204,57 @@ sg_unload()
 # sg_counter NAME: print /sys/kernel/synguard/stats/NAME.
 sg_counter()
 {
-	local f="$SG_SYSFS/stats/$1"
+	local f="$SG_SYSFS/stats/$1" v
 
 	if [[ ! -r "$f" ]]; then
 		echo "sg_counter: no $f" >&2
 		return 1
 	fi
-	cat "$f"
+	# A builtin, not cat: tests poll counters while floods eat the CPU.
+	read -r v <"$f" || return 1
+	echo "$v"
+}
+
+# sg_counter_above NAME VALUE: whether counter NAME is above VALUE. For
+# busywait, which runs its command again each time (a "$(sg_counter ...)"
+# in its arguments would be read only once).
+sg_counter_above()
+{
+	local v
+
+	v=$(sg_counter "$1") && ((v > $2))
+}
+
+# sg_ns_stats NS ARRAY: the counters of namespace NS (synguardctl stats,
+# not the sysfs totals) into the associative array named ARRAY.
+sg_ns_stats()
+{
+	local -n _sg_out=$2
+	local k v
+
+	_sg_out=()
+	while read -r k v; do
+		_sg_out["$k"]=$v
+	done < <("$SYNGUARD_CTL" -n "$1" stats)
+	((${#_sg_out[@]}))
+}
+
+# sg_keep_hooks: a PREROUTING chain of our own in this namespace, removed
+# by sg_cleanup after the module. Under QEMU's TCG, rewriting kernel text
+# while another vCPU runs it can trap on the int3 that text_poke_bp()
+# plants (seen as "Oops: int3" in ip_rcv when the last PREROUTING hook
+# went away and the nf_hooks_needed static key was patched under flood).
+# Real CPUs are not affected. A test that takes synguard's hooks away
+# while packets flow (rmmod, deleting a namespace) keeps that key on with
+# this, so that it exercises synguard rather than the emulator.
+sg_keep_hooks()
+{
+	nft -f - <<-EOF || return 1
+		table inet sg_keep_hooks {
+			chain pre { type filter hook prerouting priority 0; }
+		}
+	EOF
+	SG_KEEP_HOOKS=1
 }
 
 # ---------------------------------------------------------------------------
@@ -286,17 +335,19 @@ sg_tcp_send()
 	return "$rc"
 }
 
-# sg_tcp_transfer SRV_NS CLI_NS ADDR PORT [KBYTES]: listen on ADDR:PORT in
-# SRV_NS, connect from CLI_NS, and move KBYTES (default 256) of random data
-# each way, one connection per direction; succeed if both arrive intact.
+# sg_tcp_transfer SRV_NS CLI_NS ADDR PORT [KBYTES [DIRS]]: listen on
+# ADDR:PORT in SRV_NS, connect from CLI_NS, and move KBYTES (default 256)
+# of random data each way (DIRS "up down", the default) or one way ("up"
+# or "down"), one connection per direction; succeed if all arrive intact.
 sg_tcp_transfer()
 {
-	local srv=$1 cli=$2 addr=$3 port=$4 kb=${5:-256}
-	local f="$SG_TMPDIR/xfer.$port.$RANDOM" rc=0
+	local srv=$1 cli=$2 addr=$3 port=$4 kb=${5:-256} dirs=${6:-up down}
+	local f="$SG_TMPDIR/xfer.$port.$RANDOM" rc=0 dir
 
 	sg_mkdata "$f" "$kb"
-	sg_tcp_send "$srv" "$cli" "$addr" "$port" "$f" up || rc=1
-	sg_tcp_send "$srv" "$cli" "$addr" "$port" "$f" down || rc=1
+	for dir in $dirs; do
+		sg_tcp_send "$srv" "$cli" "$addr" "$port" "$f" "$dir" || rc=1
+	done
 	rm -f "$f"
 	return "$rc"
 }
@@ -307,6 +358,101 @@ sg_tcp_connect()
 {
 	echo ping | ip netns exec "$1" timeout 10 socat -T 5 - \
 		"$(sg_socat_addr "$2" "$3"),connect-timeout=5" >/dev/null 2>&1
+}
+
+# sg_echo_server NS ADDR PORT: a forking echo server (socat) on ADDR:PORT
+# in NS, in the background, with the options in $SG_LISTEN_OPTS; waits
+# until it listens. Its pid is in SG_ECHO_PID.
+sg_echo_server()
+{
+	ip netns exec "$1" socat "$(sg_socat_listen "$2" "$3"),fork,backlog=1024" \
+		PIPE &
+	SG_ECHO_PID=$!
+	sg_wait_listen "$1" "$3"
+}
+
+# sg_legit NS ADDR PORT SECONDS [TIMEOUT]: a legitimate client
+# (legit_client.py) connecting to the echo server at ADDR:PORT from NS,
+# one connection after the other for SECONDS, each given TIMEOUT seconds
+# (default 2). Prints its JSON summary.
+sg_legit()
+{
+	ip netns exec "$1" python3 "$SG_LIB_DIR/legit_client.py" "$2" "$3" \
+		--seconds "$4" --timeout "${5:-2}"
+}
+
+# sg_json_int KEY: the integer KEY of the flat JSON object on stdin.
+sg_json_int()
+{
+	sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p"
+}
+
+# sg_flood_start NS ADDR PORT [ARGS...]: hping3 --flood --rand-source SYNs
+# from NS to ADDR:PORT in the background, with more hping3 ARGS if given.
+# Its pid is in SG_FLOOD_PID.
+sg_flood_start()
+{
+	ip netns exec "$1" hping3 -q -S -p "$3" --flood --rand-source \
+		"${@:4}" "$2" >/dev/null 2>&1 &
+	SG_FLOOD_PID=$!
+}
+
+# sg_flood_stop [PID]: stop a flood (default: the last one started).
+sg_flood_stop()
+{
+	local pid=${1:-$SG_FLOOD_PID}
+
+	[[ -n "$pid" ]] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# sg_pause SECONDS: sleep without an exec, which under TCG costs a tenth
+# of a second: a read that times out on a FIFO nobody writes to.
+sg_pause()
+{
+	if [[ -z "${SG_PAUSE_FD:-}" ]]; then
+		mkfifo "$SG_TMPDIR/pause" || return 1
+		exec {SG_PAUSE_FD}<>"$SG_TMPDIR/pause" || return 1
+	fi
+	read -r -t "$1" -u "$SG_PAUSE_FD"
+	return 0
+}
+
+# sg_meminfo KEY: KEY's value in /proc/meminfo, in kB.
+sg_meminfo()
+{
+	local k v rest
+
+	while read -r k v rest; do
+		[[ "$k" == "$1:" ]] && { echo "$v"; return 0; }
+	done </proc/meminfo
+	return 1
+}
+
+# sg_settle: wait (up to 20 s) until VmallocUsed holds still (within
+# 64 kB) for a second. A namespace is freed some time after it is deleted,
+# in a workqueue: run this before taking a memory baseline, or the
+# namespaces the previous test left may still be going away.
+sg_settle()
+{
+	local a b i
+
+	a=$(sg_meminfo VmallocUsed)
+	for ((i = 0; i < 20; i++)); do
+		sg_pause 1
+		b=$(sg_meminfo VmallocUsed)
+		((b - a < 64 && a - b < 64)) && return 0
+		a=$b
+	done
+	return 1
+}
+
+# sg_vmalloc_areas: how many vmalloc areas synguard holds now.
+sg_vmalloc_areas()
+{
+	grep -c '\[synguard\]' /proc/vmallocinfo
 }
 
 # ---------------------------------------------------------------------------
@@ -324,6 +470,10 @@ sg_cleanup()
 	cleanup_all_ns
 	if ((SG_LOADED)) && sg_loaded; then
 		rmmod synguard 2>/dev/null
+	fi
+	if ((SG_KEEP_HOOKS)); then
+		nft delete table inet sg_keep_hooks 2>/dev/null
+		SG_KEEP_HOOKS=0
 	fi
 	rm -rf "$SG_TMPDIR"
 }

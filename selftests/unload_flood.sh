@@ -32,28 +32,17 @@ ip -n "$SRV" route add default via 10.0.1.1
 ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
-# Under QEMU's TCG, rewriting kernel text while another vCPU runs it can
-# trap on the int3 that text_poke_bp() plants (seen here as "Oops: int3"
-# in ip_rcv when the last PREROUTING hook went away and the nf_hooks_needed
-# static key was patched under flood). Real CPUs are not affected. A
-# PREROUTING chain of our own keeps that key on, so this test exercises
-# synguard's unload rather than the emulator's code patching.
-nft -f - <<NFT || { echo "FAIL: nft"; exit "$ksft_fail"; }
-table inet sg_keep_hooks {
-	chain pre { type filter hook prerouting priority 0; }
-}
-NFT
-cleanup()
-{
-	nft delete table inet sg_keep_hooks 2>/dev/null
-	sg_cleanup
-}
+# rmmod under flood takes the last PREROUTING hook away: see sg_keep_hooks.
+sg_keep_hooks || { echo "FAIL: nft"; exit "$ksft_fail"; }
 
-meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+meminfo() { sg_meminfo "$1"; }
 
 # Let the first round's one-time allocations (module text, sysfs) happen
 # before the baseline: load and unload once.
-sg_load && sg_unload || { echo "FAIL: warm-up load"; exit "$ksft_fail"; }
+if ! sg_load || ! sg_unload; then
+	echo "FAIL: warm-up load"
+	exit "$ksft_fail"
+fi
 sync
 echo 2 >/proc/sys/vm/drop_caches
 vm0=$(meminfo VmallocUsed)
@@ -66,7 +55,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		ip netns exec "$CLI" hping3 -q -S -p "$PORT" --flood \
 			--rand-source 10.0.1.2 >/dev/null 2>&1 &
 		flood=$!
-		busywait 10000 test "$(sg_counter cookies_sent)" -gt 1000
+		# A new load starts its counters at zero.
+		busywait 10000 sg_counter_above cookies_sent 1000 ||
+			sg_fail "round $r, $mode: the flood got no cookies"
 		sent=$(sg_counter cookies_sent)
 		if rmmod synguard; then
 			SG_LOADED=0

@@ -4,11 +4,14 @@
  *
  *	synflood { -i DEV | -u SOCKET | -F FD } -m DSTMAC -d DSTADDR -p PORT
  *		 [-s SRCPREFIX] [-r PPS] [-t SECONDS] [-c COUNT] [-n] [-R]
- *		 [-b BATCH]
+ *		 [-b BATCH] [-U]
  *
  * Sends TCP SYNs to DSTADDR:PORT from random sources inside SRCPREFIX,
  * with random source ports, sequence numbers and IP IDs; IPv4 or IPv6,
- * after DSTADDR. Where the Ethernet frames go:
+ * after DSTADDR. With -U the sources are not drawn at random but taken
+ * in turn, the prefix's first address upwards, so that up to the
+ * prefix's size every packet comes from a source of its own. Where the
+ * Ethernet frames go:
  *
  *   -i DEV     straight to DEV through an AF_PACKET socket
  *              (PACKET_QDISC_BYPASS);
@@ -81,6 +84,8 @@ struct flood {
 	uint8_t daddr[16], saddr[16], smask[16];	/* source prefix */
 	uint16_t dport;
 	bool opts;
+	bool unique;			/* -U: sources in turn */
+	uint64_t next_src;
 	unsigned int l3len, tcplen, len;	/* of the frame */
 	uint64_t rng[2];
 };
@@ -104,7 +109,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: synflood { -i DEV | -u SOCKET | -F FD } -m DSTMAC -d DSTADDR -p PORT\n"
 		"                [-s SRCPREFIX] [-r PPS] [-t SECONDS] [-c COUNT] [-n]\n"
-		"                [-R] [-b BATCH]\n"
+		"                [-R] [-b BATCH] [-U]\n"
 		"  -i DEV      send on DEV through AF_PACKET\n"
 		"  -u SOCKET   send to a QEMU -netdev dgram unix SOCKET instead\n"
 		"  -F FD       write to FD, a QEMU -netdev stream connection, instead\n"
@@ -114,7 +119,8 @@ static void usage(FILE *f)
 		"  -c COUNT    stop after COUNT packets\n"
 		"  -n          no TCP options (bare SYNs, as hping3 sends)\n"
 		"  -R          hand frames over through PACKET_TX_RING\n"
-		"  -b BATCH    most frames a send() with -R or -F (default 64)\n");
+		"  -b BATCH    most frames a send() with -R or -F (default 64)\n"
+		"  -U          sources in turn, each one once (up to the prefix's size)\n");
 }
 
 /* xorshift128+: fast, and random enough to defeat any hash. */
@@ -259,8 +265,13 @@ static void frame_randomise(struct flood *f, uint8_t *p)
 	for (i = 0; i < alen; i++) {
 		uint8_t b = i < 8 ? r1 >> (i * 8) : r2 >> ((i - 8) * 8);
 
+		/* -U: the counter, big-endian, in the last eight bytes */
+		if (f->unique)
+			b = alen - 1 - i < 8 ?
+			    f->next_src >> ((alen - 1 - i) * 8) : 0;
 		src[i] = f->saddr[i] | (b & ~f->smask[i]);
 	}
+	f->next_src++;
 	/* Source port 1024..65535. */
 	*(uint16_t *)th = htons(1024 + (uint16_t)(r2 % 64512));
 	*(uint32_t *)(th + 4) = (uint32_t)(r2 >> 16);		/* seq */
@@ -483,7 +494,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c;
 
-	while ((c = getopt(argc, argv, "i:u:F:m:d:p:s:r:t:c:nb:Rh")) != -1) {
+	while ((c = getopt(argc, argv, "i:u:F:m:d:p:s:r:t:c:nb:RUh")) != -1) {
 		switch (c) {
 		case 'i':
 			dev = optarg;
@@ -523,6 +534,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			s.ring = true;
+			break;
+		case 'U':
+			f.unique = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -4,6 +4,7 @@
  *
  *	nlfuzz [ITERATIONS [SEED]]
  *	nlfuzz --oversize
+ *	nlfuzz --churn SECONDS [SEED]
  *
  * Every command (and a few that do not exist), as a do and as a dump,
  * with random flags, header bytes and attributes: random types, lengths
@@ -15,6 +16,14 @@
  * --oversize sends every request attribute with a wrong size (too long,
  * much too long, too short) and fails unless the kernel refuses each one
  * with an error and an extack message.
+ *
+ * --churn changes the mode, the watermarks and the table size for
+ * SECONDS, a new set every one to three milliseconds, each a random
+ * subset of them; one in eight puts halfopen_low above halfopen_high on
+ * purpose. It keeps its own model of the settings: every valid set must
+ * be accepted, every invalid one refused with EINVAL and no effect, and
+ * every 16th request (and the last) the settings read back must be the
+ * model's. It fails on any difference.
  */
 
 #include <errno.h>
@@ -232,12 +241,170 @@ static int oversize(struct mnl_socket *sock, uint16_t family)
 	return failed ? 1 : 0;
 }
 
+/* The settings --churn changes, as it believes they are. */
+struct churn_cfg {
+	uint32_t mode, high, low, table_size;
+};
+
+static int config_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct churn_cfg *c = data;
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_payload_len(attr) != sizeof(uint32_t))
+			continue;
+		switch (mnl_attr_get_type(attr)) {
+		case SYNGUARD_A_MODE:
+			c->mode = mnl_attr_get_u32(attr);
+			break;
+		case SYNGUARD_A_HALFOPEN_HIGH:
+			c->high = mnl_attr_get_u32(attr);
+			break;
+		case SYNGUARD_A_HALFOPEN_LOW:
+			c->low = mnl_attr_get_u32(attr);
+			break;
+		case SYNGUARD_A_TABLE_SIZE:
+			c->table_size = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int get_config(struct mnl_socket *sock, uint16_t family, uint32_t seq,
+		      struct churn_cfg *c)
+{
+	struct nlmsghdr *nlh = start(family, SYNGUARD_CMD_GET_CONFIG, seq);
+	static char rbuf[BUFSIZE];
+	int len, ret;
+
+	memset(c, 0xff, sizeof(*c));
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		len = mnl_socket_recvfrom(sock, rbuf, sizeof(rbuf));
+		if (len < 0)
+			return -errno;
+		ret = mnl_cb_run(rbuf, len, seq, mnl_socket_get_portid(sock),
+				 config_cb, c);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static bool cfg_same(const struct churn_cfg *a, const struct churn_cfg *b)
+{
+	return a->mode == b->mode && a->high == b->high && a->low == b->low &&
+	       a->table_size == b->table_size;
+}
+
+static void cfg_print(const char *what, const struct churn_cfg *c)
+{
+	printf("  %s: mode %u halfopen_high %u halfopen_low %u table_size %u\n",
+	       what, c->mode, c->high, c->low, c->table_size);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Valid and invalid settings every few milliseconds; see the top. */
+static int churn(struct mnl_socket *sock, uint16_t family, double seconds)
+{
+	static const uint32_t sizes[] = { 64, 256, 1000, 4096, 16384, 65536 };
+	unsigned long n = 0, applied = 0, refused = 0, reads = 0, bad = 0;
+	struct churn_cfg model, got, want;
+	double end = now_s() + seconds;
+	uint32_t seq = 1000;
+	char msg[256];
+	int err;
+
+	if (get_config(sock, family, ++seq, &model)) {
+		perror("nlfuzz: get config");
+		return 1;
+	}
+	while (now_s() < end) {
+		struct nlmsghdr *nlh = start(family, SYNGUARD_CMD_SET_CONFIG,
+					     ++seq);
+		struct timespec ts = { 0, 1000000 + rnd(2000000) };
+		unsigned int pick;
+		bool valid;
+
+		want = model;
+		do {
+			pick = rnd(16);
+		} while (!pick);
+		if (pick & 1) {
+			want.mode = rnd(SYNGUARD_MODE_MAX + 1);
+			mnl_attr_put_u32(nlh, SYNGUARD_A_MODE, want.mode);
+		}
+		if (pick & 2) {
+			want.high = 1 + rnd(4096);
+			mnl_attr_put_u32(nlh, SYNGUARD_A_HALFOPEN_HIGH,
+					 want.high);
+		}
+		if (pick & 4) {
+			/* One in eight above the high watermark, on purpose. */
+			want.low = rnd(8) ? rnd(want.high + 1) :
+				   want.high + 1 + rnd(100);
+			mnl_attr_put_u32(nlh, SYNGUARD_A_HALFOPEN_LOW, want.low);
+		}
+		if (pick & 8) {
+			want.table_size = sizes[rnd(sizeof(sizes) /
+						    sizeof(sizes[0]))];
+			mnl_attr_put_u32(nlh, SYNGUARD_A_TABLE_SIZE,
+					 want.table_size);
+		}
+		valid = want.low <= want.high;
+		err = request(sock, nlh, msg, sizeof(msg));
+		n++;
+		if (valid && !err) {
+			model = want;
+			applied++;
+		} else if (!valid && err == -EINVAL) {
+			refused++;
+		} else {
+			bad++;
+			printf("FAIL: %s set refused or accepted wrongly: %d %s\n",
+			       valid ? "valid" : "invalid", err, msg);
+			cfg_print("wanted", &want);
+			if (get_config(sock, family, ++seq, &model))
+				return 1;
+		}
+		if (n % 16 == 0 || now_s() >= end) {
+			if (get_config(sock, family, ++seq, &got)) {
+				perror("nlfuzz: get config");
+				return 1;
+			}
+			reads++;
+			if (!cfg_same(&got, &model)) {
+				bad++;
+				printf("FAIL: settings read back differ\n");
+				cfg_print("expected", &model);
+				cfg_print("read back", &got);
+				model = got;
+			}
+		}
+		nanosleep(&ts, NULL);
+	}
+	printf("nlfuzz: churn: %lu requests in %.1f s, %lu applied, %lu refused as invalid, %lu read back, %lu wrong\n",
+	       n, seconds, applied, refused, reads, bad);
+	cfg_print("last", &model);
+	return bad || !applied ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool oversize_only = argc > 1 && !strcmp(argv[1], "--oversize");
-	unsigned long iterations = argc > 1 && !oversize_only ?
+	bool churn_only = argc > 2 && !strcmp(argv[1], "--churn");
+	unsigned long iterations = argc > 1 && !oversize_only && !churn_only ?
 				   strtoul(argv[1], NULL, 0) : 2000;
-	unsigned int seed = argc > 2 ? strtoul(argv[2], NULL, 0) :
+	int sarg = churn_only ? 3 : 2;
+	unsigned int seed = argc > sarg ? strtoul(argv[sarg], NULL, 0) :
 			    (unsigned int)time(NULL);
 	struct mnl_socket *sock;
 	unsigned long i, sent = 0;
@@ -245,7 +412,9 @@ int main(int argc, char **argv)
 	int one = 1;
 
 	srandom(seed);
-	if (!oversize_only)
+	if (churn_only)
+		printf("nlfuzz: churn, seed %u\n", seed);
+	else if (!oversize_only)
 		printf("nlfuzz: seed %u, %lu requests\n", seed, iterations);
 	sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -261,6 +430,8 @@ int main(int argc, char **argv)
 	}
 	if (oversize_only)
 		return oversize(sock, family);
+	if (churn_only)
+		return churn(sock, family, strtod(argv[2], NULL));
 
 	for (i = 0; i < iterations; i++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
