@@ -17,8 +17,8 @@ BUILD ?= build
 
 PWD := $(CURDIR)
 
-.PHONY: all module tools clean install uninstall check demo bench \
-	style sparse modules-for dkms-install dkms-uninstall fuzz
+.PHONY: all module tools clean install uninstall check check-debug demo \
+	bench style sparse modules-for dkms-install dkms-uninstall fuzz
 
 all: module tools
 
@@ -70,6 +70,14 @@ sparse:
 
 check:
 	selftests/qemu/check.sh $(KVERS)
+
+# check-debug: every selftest on a 6.12 kernel with KASAN, kmemleak,
+# lockdep and friends, built once from Debian's linux-source-6.12 (cached
+# outside the tree). Slow: not part of CI.
+check-debug:
+	@tree=$$(selftests/qemu/debug-kernel.sh) && \
+		SYNGUARD_TIMEOUT_SCALE=$${SYNGUARD_TIMEOUT_SCALE:-3} \
+		selftests/qemu/check.sh "$$tree"
 
 # fuzz [FUZZ_SECONDS=N]: libFuzzer over the option code the module uses.
 fuzz:

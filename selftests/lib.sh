@@ -9,8 +9,9 @@
 # It sets `trap cleanup EXIT`; a test that needs more cleanup defines its
 # own cleanup() after sourcing this file and calls sg_cleanup from it.
 #
-# The harness exports SYNGUARD_KO (the module for the running kernel) and
-# SYNGUARD_CTL (tools/synguardctl).
+# The harness exports SYNGUARD_KO (the module for the running kernel),
+# SYNGUARD_CTL (tools/synguardctl) and, on a slow debug kernel,
+# SYNGUARD_TIMEOUT_SCALE (busywait waits that many times longer).
 
 # kselftest exit codes, and the result variable the tests exit with
 ksft_pass=0
@@ -90,10 +91,10 @@ sg_require_root()
 # Waiting
 
 # busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS
-# passes. Returns CMD's last status.
+# (times SYNGUARD_TIMEOUT_SCALE) passes. Returns CMD's last status.
 busywait()
 {
-	local timeout_ms=$1 start now rc
+	local timeout_ms=$(($1 * ${SYNGUARD_TIMEOUT_SCALE:-1})) start now rc
 
 	shift
 	start=$(date +%s%3N)

@@ -5,6 +5,8 @@
 # check.sh [KVERS...]: build synguard for each Debian kernel named (default
 # "6.1 6.12"), boot that kernel under QEMU (TCG) with this machine's root
 # shared read-only over 9p, run the selftests/*.sh inside and report TAP.
+# A KVERS that names a directory is a built kernel tree (debug-kernel.sh's):
+# its bzImage is booted, with everything the guest needs built in.
 #
 # Environment:
 #   TESTS="a b"                 run only these selftests (names, with or
@@ -14,11 +16,15 @@
 #                               timeouts add up to more)
 #   SYNGUARD_TEST_TIMEOUT=300   default per-test timeout inside the guest
 #                               (a test overrides it with "# timeout: N")
+#   SYNGUARD_TIMEOUT_SCALE=1    multiply every test's timeout, and the
+#                               waits in lib.sh, by this (for slow debug
+#                               kernels)
 #   SYNGUARD_QEMU_SMP=2, SYNGUARD_QEMU_MEM=2G
 #
 # Per kernel, everything lands in build/<kver>/: build.log, console.log,
 # qemu.log, results/tap.txt, results/<test>.log (its output) and
-# results/<test>.dmesg (its kernel messages). The last line printed is
+# results/<test>.dmesg (its kernel messages), and on a kernel with
+# kmemleak results/<test>.kmemleak (what it suspects). The last line printed is
 # always "selftests: N passed, N failed, N skipped"; the exit status is
 # non-zero if anything failed.
 
@@ -30,14 +36,17 @@ build="$repo/build"
 
 qemu_timeout=${SYNGUARD_QEMU_TIMEOUT:-}
 test_timeout=${SYNGUARD_TEST_TIMEOUT:-300}
+timeout_scale=${SYNGUARD_TIMEOUT_SCALE:-1}
 qemu_smp=${SYNGUARD_QEMU_SMP:-2}
 qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
 
 # Kernel messages that fail a run wherever they appear on the console.
 splat_re='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN'
-splat_re+='|possible circular locking|lockdep|refcount_t:|kernel BUG'
+splat_re+='|possible circular locking|lockdep is turned off|refcount_t:'
+splat_re+='|kernel BUG|correctness validator'
 splat_re+='|Kernel panic|INFO: task .* blocked|RCU stall|rcu_sched self-detected'
 splat_re+='|self-detected stall|detected stalls? on CPU|rcu: INFO'
+splat_re+='|ODEBUG|non-static key|leak detector disabled'
 
 # Modules the initramfs needs to reach the root over 9p; whichever of them
 # (or of their dependencies) are built in are left out.
@@ -48,6 +57,10 @@ not_tests=(lib.sh checkpatch.sh)
 
 passed=0 failed=0 skipped=0
 qemu_pid='' tail_pid=''
+
+# Per kernel release: the image to boot, the tree to build against and the
+# module directory the initramfs modules come from.
+declare -A kimage=() kdir=() kmoddir=()
 
 # Background jobs of a script ignore SIGINT: take the guest down with us.
 interrupted()
@@ -103,6 +116,32 @@ resolve_kver()
 	return 1
 }
 
+# add_tree DIR: the kernel built in tree DIR, with everything the guest
+# needs built in. It has no /lib/modules/<release>: the guest gets one made
+# here from the tree's modules.builtin, indexed by depmod, so that modprobe
+# of a built-in module succeeds as it does on Debian's kernels.
+add_tree()
+{
+	local tree kver base
+
+	tree=$(cd "$1" && pwd) || return 1
+	kver=$(cat "$tree/include/config/kernel.release" 2>/dev/null) || return 1
+	[[ -f "$tree/arch/x86/boot/bzImage" && -f "$tree/modules.builtin" ]] ||
+		return 1
+	base="$build/$kver/modroot"
+	rm -rf "$base"
+	mkdir -p "$base/lib/modules/$kver"
+	cp "$tree/modules.builtin" "$tree/modules.builtin.modinfo" \
+		"$base/lib/modules/$kver/" || return 1
+	: >"$base/lib/modules/$kver/modules.order"
+	depmod -b "$base" "$kver" || return 1
+
+	kvers+=("$kver")
+	kimage[$kver]=$tree/arch/x86/boot/bzImage
+	kdir[$kver]=$tree
+	kmoddir[$kver]=$base/lib/modules/$kver
+}
+
 # select_tests: fill the array tests with selftest names, sorted, filtered by
 # $TESTS.
 select_tests()
@@ -138,10 +177,11 @@ select_tests()
 }
 
 # Print the order in which to insmod the modules named in initramfs_mods
-# for release $1, dependencies first, as paths relative to /lib/modules/$1.
+# for release $1, dependencies first, as paths relative to its module
+# directory.
 module_load_order()
 {
-	local kver=$1 line file deps name d i
+	local kver=$1 moddir=${kmoddir[$1]} line file deps name d i
 	local -A path=() depends=() seen=()
 	local -a order=() list
 
@@ -153,12 +193,12 @@ module_load_order()
 		name=${name//-/_}
 		path[$name]=$file
 		depends[$name]=$deps
-	done <"/lib/modules/$kver/modules.dep"
+	done <"$moddir/modules.dep"
 
 	for name in "${initramfs_mods[@]}"; do
 		if [[ -z "${path[$name]:-}" ]]; then
 			if ! grep -q "/${name//_/[-_]}\.ko" \
-				"/lib/modules/$kver/modules.builtin"; then
+				"$moddir/modules.builtin"; then
 				echo "check.sh: module $name missing for $kver" >&2
 				return 1
 			fi
@@ -187,7 +227,7 @@ test_limit()
 
 	limit=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
 		"$repo/selftests/$1.sh" | head -n1)
-	echo "${limit:-$test_timeout}"
+	echo $((${limit:-$test_timeout} * timeout_scale))
 }
 
 # guest_budget: how long a guest may run. Every test is bounded by its own
@@ -201,7 +241,7 @@ guest_budget()
 		return
 	fi
 	for name in "${tests[@]}"; do
-		sum=$((sum + $(test_limit "$name") + 20))
+		sum=$((sum + $(test_limit "$name") + 20 * timeout_scale))
 	done
 	echo $((sum > 1200 ? sum : 1200))
 }
@@ -210,7 +250,7 @@ guest_budget()
 # cached under OUT keyed by everything that goes in.
 build_initramfs()
 {
-	local kver=$1 out=$2 busybox key stage m base
+	local kver=$1 out=$2 moddir=${kmoddir[$1]} busybox key stage m base
 	local -a mods
 
 	busybox=$(command -v busybox) || {
@@ -225,7 +265,7 @@ build_initramfs()
 			cat "$busybox" "$here/initramfs-init.sh" "$here/check.sh"
 			printf '%s\n' "${mods[@]}"
 			for m in "${mods[@]}"; do
-				cat "/lib/modules/$kver/$m"
+				cat "$moddir/$m"
 			done
 		} | sha256sum | cut -d' ' -f1
 	)
@@ -246,10 +286,10 @@ build_initramfs()
 		base=${m##*/}
 		base=${base%%.ko*}.ko
 		case "$m" in
-		*.ko.xz) xz -dc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
-		*.ko.zst) zstd -qdc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
-		*.ko.gz) gzip -dc "/lib/modules/$kver/$m" >"$stage/lib/modules/$base" ;;
-		*) cp "/lib/modules/$kver/$m" "$stage/lib/modules/$base" ;;
+		*.ko.xz) xz -dc "$moddir/$m" >"$stage/lib/modules/$base" ;;
+		*.ko.zst) zstd -qdc "$moddir/$m" >"$stage/lib/modules/$base" ;;
+		*.ko.gz) gzip -dc "$moddir/$m" >"$stage/lib/modules/$base" ;;
+		*) cp "$moddir/$m" "$stage/lib/modules/$base" ;;
 		esac || return 1
 		echo "$base" >>"$stage/etc/modules"
 	done
@@ -303,7 +343,7 @@ build_module()
 		return 0
 	fi
 	if ! make -C "$repo" -j"$(nproc)" modules-for \
-		KDIR="/usr/src/linux-headers-$kver" OUT="$out" \
+		KDIR="${kdir[$kver]}" OUT="$out" \
 		>"$out/build.log" 2>&1; then
 		tail -n 30 "$out/build.log" | sed 's/^/# /'
 		fail_item "build-$kver" "module build failed, see $out/build.log"
@@ -344,7 +384,7 @@ run_kernel()
 		sysctl.kernel.panic_on_rcu_stall=1
 		mitigations=off 8250.nr_uarts=1 rdinit=/init
 		"sg_repo=$repo" "sg_tests=$(IFS=,; echo "${tests[*]}")"
-		"sg_timeout=$test_timeout"
+		"sg_timeout=$test_timeout" "sg_timeout_scale=$timeout_scale"
 	)
 	# shellcheck disable=SC2054 # commas inside QEMU option values
 	qemu=(
@@ -352,7 +392,7 @@ run_kernel()
 		-smp "$qemu_smp" -m "$qemu_mem"
 		-nographic -nodefaults -no-user-config -no-reboot
 		-monitor none -serial "file:$console"
-		-kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio"
+		-kernel "${kimage[$kver]}" -initrd "$out/initramfs.cpio"
 		-append "${cmdline[*]}"
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 		-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap"
@@ -395,6 +435,10 @@ run_kernel()
 			failed=$((failed + 1))
 			note "--- tail of $res/$name.log"
 			tail -n 25 "$res/$name.log" 2>/dev/null | sed 's/^/#   /'
+			if [[ -s "$res/$name.kmemleak" ]]; then
+				note "--- head of $res/$name.kmemleak"
+				head -n 40 "$res/$name.kmemleak" | sed 's/^/#   /'
+			fi
 			;;
 		*)
 			failed=$((failed + 1))
@@ -464,8 +508,13 @@ main()
 	note "tests: ${tests[*]:-(none)}"
 
 	for v in "${want[@]}"; do
-		if kver=$(resolve_kver "$v"); then
+		if [[ -d "$v" ]]; then
+			add_tree "$v" || fail_item "kernel-$v" "no built kernel in $v"
+		elif kver=$(resolve_kver "$v"); then
 			kvers+=("$kver")
+			kimage[$kver]=/boot/vmlinuz-$kver
+			kdir[$kver]=/usr/src/linux-headers-$kver
+			kmoddir[$kver]=/lib/modules/$kver
 		else
 			fail_item "kernel-$v" "no installed kernel $v with headers"
 		fi

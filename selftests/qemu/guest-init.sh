@@ -6,13 +6,16 @@
 # results share, runs the selftests named on the kernel command line, each
 # under `timeout`, and writes TAP to the console and to results/tap.txt;
 # each test's output goes to results/<test>.log, its kernel messages to
-# results/<test>.dmesg.
+# results/<test>.dmesg. On a kernel with kmemleak, a test also fails if
+# kmemleak finds new leaks after it (listed in results/<test>.kmemleak).
 #
 # Kernel command line:
 #   sg_repo=DIR       the source tree (same path as on the host)
 #   sg_tests=a,b,c    selftests/<name>.sh to run, in order
 #   sg_timeout=N      default per-test timeout in seconds (else 300); a test
 #                     overrides it with a "# timeout: N" line
+#   sg_timeout_scale=N  multiply every test's timeout by N (else 1), and
+#                     export it as SYNGUARD_TIMEOUT_SCALE for lib.sh's waits
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -49,13 +52,14 @@ hostname synguard-guest
 ip link set lo up
 modprobe -q virtio-rng 2>/dev/null
 
-repo='' tests='' def_timeout=300
+repo='' tests='' def_timeout=300 scale=1
 read -r -a cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
 	case "$arg" in
 	sg_repo=*) repo=${arg#sg_repo=} ;;
 	sg_tests=*) tests=${arg#sg_tests=} ;;
 	sg_timeout=*) def_timeout=${arg#sg_timeout=} ;;
+	sg_timeout_scale=*) scale=${arg#sg_timeout_scale=} ;;
 	esac
 done
 
@@ -70,6 +74,12 @@ done
 
 kver=$(uname -r)
 results="$repo/build/$kver/results"
+# A kernel built from a tree has no /lib/modules/<kver> on the host;
+# check.sh made one for its built-in modules.
+modroot="$repo/build/$kver/modroot/lib/modules/$kver"
+if [[ ! -e /lib/modules/$kver && -d "$modroot" ]]; then
+	ln -s "$modroot" "/lib/modules/$kver"
+fi
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none \
 	results "$results"; then
 	say "guest: cannot mount the results share on $results"
@@ -80,6 +90,7 @@ export SYNGUARD_REPO="$repo"
 export SYNGUARD_KO="$repo/build/$kver/synguard.ko"
 export SYNGUARD_CTL="$repo/tools/synguardctl"
 export SYNGUARD_RESULTS="$results"
+export SYNGUARD_TIMEOUT_SCALE="$scale"
 
 tap="$results/tap.txt"
 : >"$tap"
@@ -98,8 +109,33 @@ unload_module()
 	return 1
 }
 
+kmemleak=/sys/kernel/debug/kmemleak
+
+# kmemleak_new FILE: scan for leaks, move what kmemleak suspects to FILE
+# (removed if there is none) and print how many. An object is reported
+# once it has been unreferenced for two scans and is at least 5 s old.
+kmemleak_new()
+{
+	local n
+
+	sleep 5
+	echo scan >"$kmemleak"
+	echo scan >"$kmemleak"
+	cat "$kmemleak" >"$1"
+	echo clear >"$kmemleak"
+	n=$(grep -c '^unreferenced object' "$1")
+	((n)) || rm -f "$1"
+	echo "$n"
+}
+
 IFS=, read -r -a names <<<"$tests"
 say "# guest up: kernel $kver, ${#names[@]} test(s), $(nproc) CPU(s)"
+
+# Only leaks that appear during a test count against it.
+if [[ -e "$kmemleak" ]]; then
+	leaks=$(kmemleak_new "$results/boot.kmemleak")
+	say "# kmemleak: $leaks suspected leak(s) before the tests, ignored"
+fi
 
 # Each test's kernel messages also go to results/<test>.dmesg.
 dmesg -C
@@ -112,7 +148,7 @@ for name in "${names[@]}"; do
 	unload_module
 	limit=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
 		"$script" 2>/dev/null | head -n1)
-	limit=${limit:-$def_timeout}
+	limit=$((${limit:-$def_timeout} * scale))
 
 	say "# run $n $name (timeout ${limit}s)"
 	start=$SECONDS
@@ -130,8 +166,18 @@ for name in "${names[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 
+	leaks=0
+	if [[ -e "$kmemleak" ]]; then
+		unload_module
+		leaks=$(kmemleak_new "$results/$name.kmemleak")
+	fi
+
 	dmesg -c >"$results/$name.dmesg" 2>&1
 	say "# $name: exit $rc after ${secs}s"
+	if ((leaks)); then
+		emit "not ok $n $name # kmemleak: $leaks suspected leak(s) (exit $rc)"
+		continue
+	fi
 	case $rc in
 	0) emit "ok $n $name" ;;
 	4) emit "ok $n $name # SKIP" ;;
