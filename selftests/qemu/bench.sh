@@ -61,8 +61,9 @@ fi
 
 # --- on the host -----------------------------------------------------------
 
-# check.sh's functions (resolve_kver, build_module, build_initramfs,
-# splat_re, and the interrupt trap), without running its main.
+# check.sh's functions (resolve_kver, add_release, build_module,
+# build_initramfs, splat_re, and the interrupt trap), without running its
+# main.
 # shellcheck disable=SC1090
 source <(sed '/^main "\$@"$/d' "$bench_here/check.sh")
 : "${splat_re:?check.sh no longer defines splat_re}"
@@ -106,6 +107,7 @@ synguard_install_deps gnuplot-nox ||
 	die "cannot install the packages the benchmark needs"
 
 kver=$(resolve_kver "$want") || die "no installed kernel $want with headers"
+add_release "$kver"
 out="$build/$kver"
 res="$out/results"
 console="$out/console.log"

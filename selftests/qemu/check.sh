@@ -116,6 +116,15 @@ resolve_kver()
 	return 1
 }
 
+# add_release KVER: a Debian kernel release, installed on this machine.
+add_release()
+{
+	kvers+=("$1")
+	kimage[$1]=/boot/vmlinuz-$1
+	kdir[$1]=/usr/src/linux-headers-$1
+	kmoddir[$1]=/lib/modules/$1
+}
+
 # add_tree DIR: the kernel built in tree DIR, with everything the guest
 # needs built in. It has no /lib/modules/<release>: the guest gets one made
 # here from the tree's modules.builtin, indexed by depmod, so that modprobe
@@ -511,10 +520,7 @@ main()
 		if [[ -d "$v" ]]; then
 			add_tree "$v" || fail_item "kernel-$v" "no built kernel in $v"
 		elif kver=$(resolve_kver "$v"); then
-			kvers+=("$kver")
-			kimage[$kver]=/boot/vmlinuz-$kver
-			kdir[$kver]=/usr/src/linux-headers-$kver
-			kmoddir[$kver]=/lib/modules/$kver
+			add_release "$kver"
 		else
 			fail_item "kernel-$v" "no installed kernel $v with headers"
 		fi
