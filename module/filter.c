@@ -37,7 +37,7 @@ struct sg_allow {
 
 void sg_filter_destroy(struct sg_net *sn)
 {
-	/* The hooks are gone and netfilter waited for their readers. */
+	/* The hooks are gone and their readers too: sg_net_pre_exit(). */
 	kvfree(rcu_dereference_protected(sn->ports, true));
 	kvfree(rcu_dereference_protected(sn->allow, true));
 }

@@ -125,7 +125,7 @@ int sg_halfopen_init(struct sg_net *sn)
 
 void sg_halfopen_destroy(struct sg_net *sn)
 {
-	/* The hooks are gone and netfilter waited for their readers. */
+	/* The hooks are gone and their readers too: sg_net_pre_exit(). */
 	sg_ho_free(rcu_dereference_protected(sn->table, true));
 }
 

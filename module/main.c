@@ -58,14 +58,19 @@ static int __net_init sg_net_init(struct net *net)
 
 	ret = sg_hook_register(net);
 	if (ret)
-		goto err_halfopen;
+		goto err_hooks;
 
 	mutex_lock(&sg_nets_lock);
 	list_add_tail(&sn->list, &sg_nets);
 	mutex_unlock(&sg_nets_lock);
 	return 0;
 
-err_halfopen:
+err_hooks:
+	/*
+	 * nf_register_net_hooks() took back the hooks it had placed when a
+	 * later one failed; a packet may still be inside one of them.
+	 */
+	synchronize_net();
 	sg_policy_stop(sn);
 	sg_halfopen_destroy(sn);
 err_free_stats:
@@ -73,18 +78,30 @@ err_free_stats:
 	return ret;
 }
 
+/*
+ * Both namespace deletion and module unload wait for an RCU grace period
+ * between pre_exit and exit (cleanup_net(), unregister_pernet_subsys()):
+ * once the hooks are unregistered here, no packet is still inside them
+ * when sg_net_exit() frees what they use. nf_unregister_net_hooks() does
+ * not wait for readers itself.
+ */
+static void __net_exit sg_net_pre_exit(struct net *net)
+{
+	sg_hook_unregister(net);
+}
+
 static void __net_exit sg_net_exit(struct net *net)
 {
 	struct sg_net *sn = sg_net(net);
 
-	/* Fold this namespace's counters into the totals before they go. */
+	sg_policy_stop(sn);
+
+	/* The last SYN is counted: fold the counters into the totals. */
 	mutex_lock(&sg_nets_lock);
 	list_del(&sn->list);
 	sg_stats_retire(sn);
 	mutex_unlock(&sg_nets_lock);
 
-	sg_hook_unregister(net);
-	sg_policy_stop(sn);
 	sg_filter_destroy(sn);
 	sg_halfopen_destroy(sn);
 	free_percpu(sn->stats);
@@ -92,6 +109,7 @@ static void __net_exit sg_net_exit(struct net *net)
 
 static struct pernet_operations sg_net_ops = {
 	.init = sg_net_init,
+	.pre_exit = sg_net_pre_exit,
 	.exit = sg_net_exit,
 	.id = &sg_net_id,
 	.size = sizeof(struct sg_net),
