@@ -19,9 +19,10 @@
 # hping3 manages about 10,000 a second.
 #
 # Asserted: setting the table size takes what the documentation says
-# (49-53 bytes a slot); the gauge never shows more half-opens than slots;
-# during the flood vmalloc, slab and per-CPU usage do not grow beyond a
-# few MB of packets in flight; every SYN is either tracked or counted as
+# (49-53 bytes a slot, more under lockdep); the gauge never shows more
+# half-opens than slots; during the flood vmalloc, slab and per-CPU usage
+# do not grow beyond a few MB of packets in flight (and KASAN's
+# quarantine); every SYN is either tracked or counted as
 # finding the table full; the full table can be dumped; afterwards every
 # entry ages out, memory is back where it was, and shrinking the table
 # gives its memory back.
@@ -70,6 +71,15 @@ sg_check "pre-check: the echo server answers" \
 ip netns exec "$SRV" sh -c 'echo 2 >/sys/class/net/veth0/queues/rx-0/rps_cpus'
 mac=$(ip -n "$SRV" -br link show dev veth0 | awk '{ print $3 }')
 
+# KASAN holds freed objects in a quarantine of up to 1/32 of memory
+# before slab gets them back: the flood's skbs stay counted in SUnreclaim
+# long after they are freed. Leaks there are kmemleak's to find.
+slab_slack=0
+if sg_kernel_has kasan_quarantine_reduce; then
+	slab_slack=$(($(sg_meminfo MemTotal) / 32))
+	sg_info "KASAN: slab may hold $slab_slack kB of quarantined objects"
+fi
+
 mem() { echo $(($(sg_meminfo VmallocUsed) + $(sg_meminfo SUnreclaim) + $(sg_meminfo Percpu))); }
 
 sg_settle || sg_info "VmallocUsed did not settle"
@@ -89,14 +99,8 @@ slab1=$(sg_meminfo SUnreclaim)
 pcpu1=$(sg_meminfo Percpu)
 total1=$(mem)
 grew=$((vm1 - vm0))
-# 49 to 53 bytes a slot (Documentation/synguard.rst), give or take 10%.
-lo=$((SLOTS * 49 * 9 / 10240))
-hi=$((SLOTS * 53 * 11 / 10240))
-if sg_between $grew $lo $hi; then
-	sg_pass "the table takes $grew kB for $SLOTS slots"
-else
-	sg_fail "the table takes $grew kB for $SLOTS slots, want $lo to $hi"
-fi
+sg_check "the table takes $grew kB for $SLOTS slots" \
+	sg_table_kb_ok $SLOTS $grew
 
 declare -A base
 COUNTERS=(syn_received syn_passed halfopen_added halfopen_expired
@@ -156,7 +160,7 @@ sg_check "monitor: no cookies" test "$(moved cookies_sent)" -eq 0
 sg_check "during: vmalloc did not grow (+$((max_vm - vm1)) kB)" \
 	test $((max_vm - vm1)) -le 1024
 sg_check "during: slab grew by packets in flight at most (+$((max_slab - slab1)) kB)" \
-	test $((max_slab - slab1)) -le 8192
+	test $((max_slab - slab1)) -le $((8192 + slab_slack))
 sg_check "during: per-CPU did not grow (+$((max_pcpu - pcpu1)) kB)" \
 	test $((max_pcpu - pcpu1)) -le 256
 sg_info "during: at most $((max_vm + max_slab + max_pcpu - total0)) kB over the start, table included"
@@ -180,7 +184,7 @@ sync
 echo 2 >/proc/sys/vm/drop_caches
 now=$(mem)
 sg_check "after: memory back to where the table left it ($total1 -> $now kB)" \
-	test $((now - total1)) -le 2048
+	test $((now - total1)) -le $((2048 + slab_slack))
 
 "$CTL" -n "$SRV" set table_size 4096 || sg_fail "set table_size 4096"
 vm_back() { (($(sg_meminfo VmallocUsed) - vm0 <= 1024)); }

@@ -65,6 +65,22 @@ sg_check()
 # if HIGH < LOW).
 sg_between() { (($1 >= $2 && $1 <= $3)); }
 
+# sg_table_kb_ok SLOTS KB: whether KB is what a half-open table of SLOTS
+# slots takes: 49 to 53 bytes a slot (Documentation/synguard.rst), give or
+# take 10%. Under lockdep each bucket's lock carries a lockdep_map, up to
+# 64 bytes more for a bucket of four slots. Says what it wanted if not.
+sg_table_kb_ok()
+{
+	local slots=$1 kb=$2 lo hi=53
+
+	[[ -e /proc/lockdep ]] && hi=$((hi + 16))
+	lo=$((slots * 49 * 9 / 10240))
+	hi=$((slots * hi * 11 / 10240))
+	sg_between "$kb" "$lo" "$hi" && return 0
+	echo "wanted $lo to $hi kB for $slots slots" >&2
+	return 1
+}
+
 # sg_require_cmd CMD...: skip the whole test if a tool is missing.
 sg_require_cmd()
 {
@@ -382,10 +398,11 @@ sg_legit()
 		--seconds "$4" --timeout "${5:-2}"
 }
 
-# sg_json_int KEY: the integer KEY of the flat JSON object on stdin.
+# sg_json_int KEY: the integer KEY of the JSON on stdin, where KEY is
+# unique (python's or synguardctl -j's spacing).
 sg_json_int()
 {
-	sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p"
+	sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"
 }
 
 # sg_flood_start NS ADDR PORT [ARGS...]: hping3 --flood --rand-source SYNs
@@ -419,6 +436,13 @@ sg_pause()
 	fi
 	read -r -t "$1" -u "$SG_PAUSE_FD"
 	return 0
+}
+
+# sg_kernel_has FUNC: the running kernel has FUNC, by /proc/kallsyms; how
+# a test tells a debug kernel's checks (kasan_quarantine_reduce, say) are on.
+sg_kernel_has()
+{
+	grep -q " $1\$" /proc/kallsyms 2>/dev/null
 }
 
 # sg_meminfo KEY: KEY's value in /proc/meminfo, in kB.

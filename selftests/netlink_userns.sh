@@ -111,8 +111,6 @@ setup_ns BIGNS || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
 vm0=$(sg_meminfo VmallocUsed)
 sg_check "root sets a table of $BIG slots" "$CTL" -n "$BIGNS" set table_size $BIG
 grew=$(($(sg_meminfo VmallocUsed) - vm0))
-# 49 to 53 bytes a slot (Documentation/synguard.rst), give or take 10%.
-sg_check "...which takes about 51 MB ($grew kB)" \
-	sg_between $grew $((BIG * 49 * 9 / 10240)) $((BIG * 53 * 11 / 10240))
+sg_check "...which takes about 51 MB ($grew kB)" sg_table_kb_ok $BIG $grew
 
 exit $ret
