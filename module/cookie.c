@@ -99,6 +99,19 @@ static unsigned int sg_allowed_options(const struct net *net)
 }
 
 /*
+ * The SYN-ACK's TOS or traffic class, as tcp_v4_send_synack() and
+ * tcp_v6_send_synack() choose it: the listener's, or with tcp_reflect_tos
+ * the SYN's DSCP and the listener's ECN bits.
+ */
+static u8 sg_synack_tos(const struct net *net, u8 lsk_tos, u8 syn_dsfield)
+{
+	if (READ_ONCE(net->ipv4.sysctl_tcp_reflect_tos))
+		return (syn_dsfield & ~INET_ECN_MASK) |
+		       (lsk_tos & INET_ECN_MASK);
+	return lsk_tos;
+}
+
+/*
  * The options and the MSS the cookie will encode. tcp_conn_request()
  * drops window scaling and SACK for a cookie
  * without a timestamp (there is nowhere to keep them), and ECN too.
@@ -239,6 +252,8 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	struct rtable *rt;
 	u16 mss = TCP_MSS_DEFAULT;
 	unsigned int len;
+	int ttl;
+	u8 tos;
 
 	memset(&fl4, 0, sizeof(fl4));
 	fl4.daddr = iph->saddr;
@@ -277,7 +292,14 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 			       st.ts_off;
 	}
 	sg_synack_window(&sa, lsk, &rt->dst, mss);
+	tos = sg_synack_tos(net, READ_ONCE(inet_sk(lsk)->tos),
+			    ipv4_get_dsfield(iph));
+	/* ip_select_ttl(): the listener's IP_TTL, else the route's. */
+	ttl = READ_ONCE(inet_sk(lsk)->uc_ttl);
+	if (ttl < 0)
+		ttl = ip4_dst_hoplimit(&rt->dst);
 
+	/* From here on the SYN's headers are gone. */
 	nth = sg_synack_reuse(skb, &sa, sizeof(*niph));
 	if (!nth) {
 		ip_rt_put(rt);
@@ -287,8 +309,9 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	niph = ip_hdr(skb);
 	niph->version = 4;
 	niph->ihl = sizeof(*niph) / 4;
+	niph->tos = tos;
 	niph->frag_off = htons(IP_DF);
-	niph->ttl = ip4_dst_hoplimit(&rt->dst);
+	niph->ttl = ttl;
 	niph->protocol = IPPROTO_TCP;
 	niph->saddr = pkt->t.daddr[0];
 	niph->daddr = pkt->t.saddr[0];
@@ -298,6 +321,7 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 				  csum_partial(nth, len, 0));
 	skb->protocol = htons(ETH_P_IP);
 	skb->mark = fl4.flowi4_mark;
+	skb->priority = READ_ONCE(lsk->sk_priority);
 	skb_dst_set(skb, &rt->dst);
 
 	tcp_synq_overflow(lsk);
@@ -319,6 +343,8 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	u16 mss = IPV6_MIN_MTU - sizeof(struct tcphdr) -
 		  sizeof(struct ipv6hdr);
 	unsigned int len;
+	int hlimit;
+	u8 tclass;
 
 	memset(&fl6, 0, sizeof(fl6));
 	fl6.daddr = ip6h->saddr;
@@ -358,7 +384,11 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 			       st.ts_off;
 	}
 	sg_synack_window(&sa, lsk, dst, mss);
+	tclass = sg_synack_tos(net, READ_ONCE(inet6_sk(lsk)->tclass),
+			       ipv6_get_dsfield(ip6h));
+	hlimit = ip6_sk_dst_hoplimit(inet6_sk(lsk), &fl6, dst);
 
+	/* From here on the SYN's headers are gone. */
 	nth = sg_synack_reuse(skb, &sa, sizeof(*nip6h));
 	if (!nth) {
 		dst_release(dst);
@@ -366,9 +396,9 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 		return -ENOMEM;
 	}
 	nip6h = ipv6_hdr(skb);
-	ip6_flow_hdr(nip6h, 0, 0);
+	ip6_flow_hdr(nip6h, tclass, 0);
 	nip6h->nexthdr = IPPROTO_TCP;
-	nip6h->hop_limit = ip6_dst_hoplimit(dst);
+	nip6h->hop_limit = hlimit;
 	memcpy(&nip6h->saddr, pkt->t.daddr, sizeof(nip6h->saddr));
 	memcpy(&nip6h->daddr, pkt->t.saddr, sizeof(nip6h->daddr));
 
@@ -377,6 +407,7 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 				  csum_partial(nth, len, 0));
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->mark = fl6.flowi6_mark;
+	skb->priority = READ_ONCE(lsk->sk_priority);
 	skb_dst_set(skb, dst);
 
 	tcp_synq_overflow(lsk);

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """What each end of one TCP connection agreed on, from TCP_INFO.
 
-    tcpinfo.py server ADDR PORT [--mss N] [--rcvbuf N]
-    tcpinfo.py client ADDR PORT
+    tcpinfo.py server ADDR PORT [--mss N] [--rcvbuf N] [--tos N] [--ttl N]
+                                [--priority N]
+    tcpinfo.py client ADDR PORT [--tos N]
 
 The server accepts one connection, the client makes one; each prints a
 JSON object with the options (ts, sack, wscale, ecn), its send and
 receive window scale and its send MSS, then waits for the other side to
-close. Use only addresses inside namespaces the test created.
+close. --tos, --ttl and --priority set IP_TOS or IPV6_TCLASS, IP_TTL or
+IPV6_UNICAST_HOPS, and SO_PRIORITY on the socket before it listens or
+connects. Use only addresses inside namespaces the test created.
 """
 
 import argparse
@@ -42,11 +45,23 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--mss", type=int)
     ap.add_argument("--rcvbuf", type=int)
+    ap.add_argument("--tos", type=lambda v: int(v, 0))
+    ap.add_argument("--ttl", type=int)
+    ap.add_argument("--priority", type=int)
     a = ap.parse_args()
 
     fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(20)
+    v6 = fam == socket.AF_INET6
+    if a.tos is not None:
+        s.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_TCLASS) if v6 else
+                       (socket.IPPROTO_IP, socket.IP_TOS)), a.tos)
+    if a.ttl is not None:
+        s.setsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS) if v6
+                       else (socket.IPPROTO_IP, socket.IP_TTL)), a.ttl)
+    if a.priority is not None:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY, a.priority)
     if a.role == "server":
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if a.mss:
