@@ -68,11 +68,7 @@ ct_count() { ip netns exec "$SRV" cat /proc/sys/net/netfilter/nf_conntrack_count
 ct_full() { (($(ct_count) >= CT_MAX - 8)); }
 
 # syns: SYNs that reached the server so far, before synguard's hook.
-syns()
-{
-	ip netns exec "$SRV" nft list counter inet rate syns |
-		awk '$1 == "packets" { print $2 }'
-}
+syns() { sg_nft_counter "$SRV" rate syns; }
 
 # ct_watch FILE: record the largest conntrack count until killed.
 ct_watch()
@@ -141,7 +137,8 @@ sg_load mode=auto || { sg_fail "insmod synguard"; exit $ret; }
 # halfopen_high SYNs through each time it leaves cookie mode and comes
 # back (halfopen_track's subject). Tell it a flood this slow is a flood.
 rate_low=$("$SYNGUARD_CTL" -j -n "$SRV" show | sg_json_int syn_rate_low)
-if ((FLOOD_RATE < 2 * rate_low)); then
+[[ -n "$rate_low" ]] || sg_fail "synguardctl show: no syn_rate_low"
+if ((FLOOD_RATE < 2 * ${rate_low:-0})); then
 	sg_info "the flood ($FLOOD_RATE SYNs/s) is under twice syn_rate_low ($rate_low): set to $((FLOOD_RATE / 4))"
 	"$SYNGUARD_CTL" -n "$SRV" set syn_rate_low $((FLOOD_RATE / 4 > 0 ? FLOOD_RATE / 4 : 1)) ||
 		sg_fail "set syn_rate_low"

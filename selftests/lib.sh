@@ -445,6 +445,14 @@ sg_kernel_has()
 	grep -q " $1\$" /proc/kallsyms 2>/dev/null
 }
 
+# sg_nft_counter NS TABLE COUNTER: packets the named counter COUNTER of
+# the inet table TABLE in NS has counted.
+sg_nft_counter()
+{
+	ip netns exec "$1" nft list counter inet "$2" "$3" |
+		awk '$1 == "packets" { print $2 }'
+}
+
 # sg_meminfo KEY: KEY's value in /proc/meminfo, in kB.
 sg_meminfo()
 {

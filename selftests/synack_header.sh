@@ -35,11 +35,7 @@ sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 sg_load || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
 
 # nft_count NAME: packets counted by the server's counter NAME.
-nft_count()
-{
-	ip netns exec "$SRV" nft list counter inet synack "$1" |
-		awk '$1 == "packets" { print $2 }'
-}
+nft_count() { sg_nft_counter "$SRV" synack "$1"; }
 
 # expect DSCP TTL PRIORITY: count the server's SYN-ACKs from our ports, every
 # one (seen) and those whose header has DSCP, TTL (hop limit) and PRIORITY
