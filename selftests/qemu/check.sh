@@ -20,6 +20,9 @@
 #                               waits in lib.sh, by this (for slow debug
 #                               kernels)
 #   SYNGUARD_QEMU_SMP=2, SYNGUARD_QEMU_MEM=2G
+#   SYNGUARD_FOLLOW=1           also show the tests' INFO, PASS, FAIL and
+#                               SKIP lines as the guest writes them (as
+#                               TAP comments; make demo does)
 #
 # Per kernel, everything lands in build/<kver>/: build.log, console.log,
 # qemu.log, results/tap.txt, results/<test>.log (its output) and
@@ -39,6 +42,7 @@ test_timeout=${SYNGUARD_TEST_TIMEOUT:-300}
 timeout_scale=${SYNGUARD_TIMEOUT_SCALE:-1}
 qemu_smp=${SYNGUARD_QEMU_SMP:-2}
 qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
+follow=${SYNGUARD_FOLLOW:-}
 
 # Kernel messages that fail a run wherever they appear on the console.
 splat_re='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN'
@@ -314,6 +318,7 @@ build_initramfs()
 build_tools()
 {
 	mkdir -p "$build"
+	note "building the tools"
 	if [[ ! -f "$repo/tools/Makefile" ]]; then
 		note "WARNING: no tools/Makefile yet; not building the tools"
 		return 0
@@ -360,13 +365,31 @@ build_module()
 	fi
 }
 
+# follow_guest RES: from tail's output of RES/tap.txt and the tests' logs
+# (each file's lines after a "==> FILE <==" header), print the TAP lines
+# and the tests' INFO, PASS, FAIL and SKIP lines.
+follow_guest()
+{
+	local res=$1 src='' line
+
+	while IFS= read -r line; do
+		if [[ "$line" =~ ^==\>\ (.*)\ \<==$ ]]; then
+			src=${BASH_REMATCH[1]}
+		elif [[ "$src" == "$res/tap.txt" ]]; then
+			[[ -n "$line" ]] && echo "$line"
+		elif [[ "$line" =~ ^(INFO|PASS|FAIL|SKIP): ]]; then
+			echo "#   $line"
+		fi
+	done
+}
+
 # run_kernel KVER: build, boot, report.
 run_kernel()
 {
 	local kver=$1
 	local out="$build/$kver" res console qemu_rc i line
 	local n=${#tests[@]} start status name got reason
-	local -a cmdline qemu
+	local -a cmdline qemu logs
 	local -A result=()
 
 	res="$out/results"
@@ -375,6 +398,7 @@ run_kernel()
 
 	echo "# === $kver ==="
 	start=$SECONDS
+	note "building the module for $kver"
 	build_module "$kver" "$out" || return 0
 	note "module built in $((SECONDS - start))s"
 	if ! build_initramfs "$kver" "$out"; then
@@ -410,11 +434,21 @@ run_kernel()
 
 	echo "TAP version 13"
 	echo "1..$((n + 1))"
+	note "booting $kver under QEMU"
 	start=$SECONDS
 	timeout -k 10 "$qemu_timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
 	qemu_pid=$!
 	# Show results as the guest writes them.
-	tail -n +1 -F --pid="$qemu_pid" "$res/tap.txt" 2>/dev/null &
+	if [[ -n "$follow" ]]; then
+		logs=()
+		for name in "${tests[@]}"; do
+			logs+=("$res/$name.log")
+		done
+		tail -v -n +1 -F --pid="$qemu_pid" "$res/tap.txt" "${logs[@]}" \
+			2>/dev/null | follow_guest "$res" &
+	else
+		tail -n +1 -F --pid="$qemu_pid" "$res/tap.txt" 2>/dev/null &
+	fi
 	tail_pid=$!
 	wait "$qemu_pid"
 	qemu_rc=$?

@@ -12,14 +12,29 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 kver=${1:-6.12}
+build="$repo/build"
+out="$build/demo.log"
+stamp="$build/.demo.start"
 
-TESTS=flood_conntrack "$here/check.sh" "$kver" >"$repo/build/demo.log" 2>&1
-status=$?
+mkdir -p "$build" && : >"$stamp" || exit 1
 
-log=$(ls -t "$repo"/build/"$kver".*/results/flood_conntrack.log 2>/dev/null | head -1)
-if [[ -z "$log" ]]; then
-	cat "$repo/build/demo.log"
-	echo "demo: no result; see build/demo.log" >&2
+# check.sh's steps (installing, building, booting) and the test's
+# INFO/PASS/FAIL lines as the guest writes them; everything, apt-get's
+# output too, in build/demo.log.
+echo "demo: the flood_conntrack selftest on Debian $kver under QEMU;" \
+	"full output in build/demo.log"
+TESTS=flood_conntrack SYNGUARD_FOLLOW=1 "$here/check.sh" "$kver" 2>&1 |
+	tee "$out" |
+	grep --line-buffered -E '^(#|(not )?ok |TAP version|1\.\.|selftests: |check\.sh: )'
+status=${PIPESTATUS[0]}
+echo
+
+# The kernel release check.sh ran, and its log if this run wrote one.
+rel=$(sed -n 's/^# === \(.*\) ===$/\1/p' "$out" | tail -n 1)
+log="$build/$rel/results/flood_conntrack.log"
+if [[ -z "$rel" || ! -f "$log" || ! "$log" -nt "$stamp" ]]; then
+	echo "demo: no result; the end of build/demo.log:" >&2
+	tail -n 20 "$out" | sed 's/^/  /' >&2
 	exit 1
 fi
 
