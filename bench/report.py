@@ -25,6 +25,9 @@ DEFENCES = ["none", "kernel_cookies", "nft_synproxy", "synguard_always",
             "synguard_auto"]
 DEFENCES += [d + "_conntrack" for d in DEFENCES]
 EXTRA = ["kernel_cookies_2"]
+# Every SYN dropped in raw prerouting: the cost of receiving one (CPU per
+# SYN only). Each defence's cost above it is taken within each run.
+FLOOR = "floor"
 BASE = "kernel_cookies"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -48,7 +51,7 @@ def summarise(raw):
     pts = raw["points"]
     mem = raw.get("memory", {})
     out = {}
-    for d in DEFENCES + EXTRA:
+    for d in [FLOOR] + DEFENCES + EXTRA:
         mine = [p for p in pts if p["defence"] == d]
         if not mine:
             continue
@@ -103,11 +106,26 @@ def summarise(raw):
             }
         s["bytes_per_halfopen"] = halfopen_bytes(d, mem)
         out[d] = s
+    floor = cpu_by_run(pts, FLOOR)
+    for d, s in out.items():
+        mine = cpu_by_run(pts, d)
+        diffs = [v - floor[r] for r, v in mine.items() if r in floor]
+        s["cpu_above_floor_runs"] = diffs
+        s["cpu_above_floor"] = rnd(median(diffs))
     for d, s in out.items():
         b = out.get(BASE, {})
         s["cpu_ratio"] = ratio(s["cpu_ns_per_syn"], b.get("cpu_ns_per_syn"))
+        s["cpu_above_floor_ratio"] = ratio(s["cpu_above_floor"],
+                                           b.get("cpu_above_floor"))
         s["capacity_ratio"] = ratio(s["capacity_pps"], b.get("capacity_pps"))
     return out
+
+
+def cpu_by_run(pts, d):
+    """run -> CPU ns per SYN of defence d's CPU point in that run."""
+    return {p["run"]: p["cpu_ns_per_syn"] for p in pts
+            if p["defence"] == d and p["kind"] == "cpu" and
+            p["cpu_ns_per_syn"] is not None}
 
 
 def halfopen_bytes(d, mem):
@@ -186,12 +204,13 @@ def table(raw, s):
     cap = raw.get("kernel_capacity_calibrated")
     rates = [round(m * cap) for m in raw["config"]["legit_points"]]
     lines = []
-    head = ["defence", "CPU ns/SYN", "x kernel", "capacity pps", "x kernel"]
+    head = ["defence", "CPU ns/SYN", "x kernel", "above floor", "x kernel",
+            "capacity pps", "x kernel"]
     head += ["legit @%d pps" % r for r in rates]
     head += ["bytes/half-open"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] * len(head)) + "|")
-    for d in DEFENCES + EXTRA:
+    for d in [FLOOR] + DEFENCES + EXTRA:
         if d not in s:
             continue
         v = s[d]
@@ -201,8 +220,10 @@ def table(raw, s):
             capt = "< %d" % round(raw["config"]["rungs"][0] * cap)
         if v["capacity_limited_runs"]:
             capt += " (%d†)" % v["capacity_limited_runs"]
-        row = [("*%s*" % d) if d in EXTRA else d, fmt(v["cpu_ns_per_syn"]),
-               fmt(v["cpu_ratio"]), capt, fmt(v["capacity_ratio"])]
+        row = [("*%s*" % d) if d in EXTRA + [FLOOR] else d,
+               fmt(v["cpu_ns_per_syn"]), fmt(v["cpu_ratio"]),
+               fmt(v["cpu_above_floor"]), fmt(v["cpu_above_floor_ratio"]),
+               capt, fmt(v["capacity_ratio"])]
         row += [legit_cell(v["legit"].get(r)) for r in rates]
         b = v["bytes_per_halfopen"]
         row += ["0 (cookies)" if b == 0 else fmt(b)]
@@ -258,7 +279,7 @@ def plot(raw, s, outdir):
     # Names relative to outdir, where gnuplot runs: no paths of this
     # machine in the files.
     dat = "legit_success.dat"
-    names = [d for d in DEFENCES + EXTRA if d in s]
+    names = [d for d in DEFENCES + EXTRA if d in s and s[d]["legit"]]
     with open(os.path.join(outdir, dat), "w") as f:
         for d in names:
             f.write("# %s\n" % d)
@@ -321,6 +342,17 @@ def plot(raw, s, outdir):
     return True
 
 
+def floor_text(s):
+    what = ("Above floor: CPU ns/SYN minus that of *floor* (every SYN "
+            "dropped in raw prerouting: the cost of receiving it) in the "
+            "same run, median over runs; its x kernel is the ratio of those "
+            "to kernel_cookies'.")
+    if FLOOR not in s:
+        return what + " This run measured no floor: those columns are -."
+    return what + (" *floor* has no clients, capacity or memory figures "
+                   "(-): every SYN is dropped.")
+
+
 def markdown(raw, s, g, info, args):
     cap = raw.get("kernel_capacity_calibrated")
     cfg = raw["config"]
@@ -348,6 +380,7 @@ def markdown(raw, s, g, info, args):
         "server's vCPU %d%% of the time (median over all points; the rest "
         "went to other work on the machine)." % round(100 * (median(
             p["cpu"].get("ran") for p in raw["points"]) or 0)),
+        floor_text(s),
         "",
         table(raw, s),
         "",
@@ -393,6 +426,7 @@ def results_json(raw, s, g, info):
         v = s[d]
         defences[d] = {
             "cpu_ns_per_syn": v["cpu_ns_per_syn"],
+            "cpu_ns_per_syn_above_floor": v["cpu_above_floor"],
             "capacity_pps": v["capacity_pps"],
             "legit_success": {str(r): x["success"]
                               for r, x in v["legit"].items()},
@@ -405,7 +439,11 @@ def results_json(raw, s, g, info):
         "timestamp": raw.get("finished", raw["updated"]),
         "defences": defences,
         "units": {"cpu_ns_per_syn": "ns of softirq time on the server's "
-                  "CPU per SYN received", "capacity_pps": "highest offered "
+                  "CPU per SYN received",
+                  "cpu_ns_per_syn_above_floor": "cpu_ns_per_syn minus that "
+                  "of the floor (every SYN dropped in raw prerouting) in the "
+                  "same run, median over runs",
+                  "capacity_pps": "highest offered "
                   "flood rate with >= 99% legitimate success",
                   "legit_success": "offered flood pps -> fraction",
                   "p99_connect_ms": "offered flood pps -> ms",

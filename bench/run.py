@@ -65,6 +65,10 @@ DEFENCES += [d + "_conntrack" for d in DEFENCES]
 # Not in results.json's "defences" (its names are fixed), reported beside;
 # measured in the first run only.
 EXTRA = ["kernel_cookies_2"]
+# Not a defence: every SYN to the port dropped in raw prerouting, the cost
+# of receiving one. Measured first in every run (whatever BENCH_DEFENCES
+# says), CPU per SYN only: no client gets through, so no capacity ladder.
+FLOOR = "floor"
 
 # Capacity ladder, in multiples of the kernel's capacity; the legitimate
 # client figures are read at LEGIT_POINTS.
@@ -514,6 +518,16 @@ table inet sgb_synproxy {
 """ % (PORT, PORT)
 
 
+NFT_FLOOR = """
+table inet sgb_floor {
+	chain prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		tcp dport %d tcp flags & (syn | ack) == syn drop
+	}
+}
+""" % PORT
+
+
 def defence_setup(name):
     """Configure srv for a defence, undoing whatever the last one set up;
     returns whether conntrack is on."""
@@ -524,6 +538,8 @@ def defence_setup(name):
     rules = "flush ruleset\n"
     if base == "nft_synproxy":
         rules += NFT_SYNPROXY
+    if base == FLOOR:
+        rules += NFT_FLOOR
     if ct:
         rules += NFT_FW
     r = subprocess.run(["ip", "netns", "exec", SRV, "nft", "-f", "-"],
@@ -976,7 +992,7 @@ def main():
     topology()
     MAC = srv_mac()
 
-    defences = [d for d in DEFENCES + EXTRA if not ONLY or d in ONLY]
+    defences = [FLOOR] + [d for d in DEFENCES + EXTRA if not ONLY or d in ONLY]
     t0 = time.monotonic()
     if cfg("BENCH_MEMORY", 1, int):
         memory()
@@ -1001,6 +1017,9 @@ def main():
             SERVER.start()
             m = point(cpu_rate, ct, legit=False)
             record(d, run, "cpu", m)
+            if d == FLOOR:
+                save()
+                continue
             if run == 1:
                 saturation(d, ct, cap)
             c, limited = ladder(d, run, ct, cap)

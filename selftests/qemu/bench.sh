@@ -25,7 +25,8 @@
 #   KVER=6.12                  kernel series (or a full release) to boot
 #   BENCH_RUNS=5               repetitions of every measurement
 #   BENCH_DEFENCES="a b"       only these defences (names as in results.json,
-#                              plus kernel_cookies_2 for tcp_syncookies=2)
+#                              plus kernel_cookies_2 for tcp_syncookies=2);
+#                              floor, the reference, is measured regardless
 #   BENCH_SECS=2               seconds of legitimate clients per flood point
 #   BENCH_CPU_SECS=3           seconds of flood per CPU-cost point
 #   BENCH_LEGIT_RATE=25        legitimate connections a second
