@@ -365,22 +365,20 @@ build_module()
 	fi
 }
 
-# follow_guest RES: from tail's output of RES/tap.txt and the tests' logs
-# (each file's lines after a "==> FILE <==" header), print the TAP lines
-# and the tests' INFO, PASS, FAIL and SKIP lines.
+# follow_guest PID RES: until PID exits, print RES/tap.txt and the tests'
+# INFO, PASS, FAIL and SKIP lines (as TAP comments) as the guest writes
+# them. One tail a file: tail's "==> FILE <==" headers do not tell which
+# file a line came from when the file appeared empty.
 follow_guest()
 {
-	local res=$1 src='' line
+	local pid=$1 res=$2 name
 
-	while IFS= read -r line; do
-		if [[ "$line" =~ ^==\>\ (.*)\ \<==$ ]]; then
-			src=${BASH_REMATCH[1]}
-		elif [[ "$src" == "$res/tap.txt" ]]; then
-			[[ -n "$line" ]] && echo "$line"
-		elif [[ "$line" =~ ^(INFO|PASS|FAIL|SKIP): ]]; then
-			echo "#   $line"
-		fi
+	for name in "${tests[@]}"; do
+		tail -n +1 -F --pid="$pid" "$res/$name.log" 2>/dev/null |
+			sed -u -n 's/^\(INFO\|PASS\|FAIL\|SKIP\):/#   &/p' &
 	done
+	tail -n +1 -F --pid="$pid" "$res/tap.txt" 2>/dev/null
+	wait
 }
 
 # run_kernel KVER: build, boot, report.
@@ -389,7 +387,7 @@ run_kernel()
 	local kver=$1
 	local out="$build/$kver" res console qemu_rc i line
 	local n=${#tests[@]} start status name got reason
-	local -a cmdline qemu logs
+	local -a cmdline qemu
 	local -A result=()
 
 	res="$out/results"
@@ -440,12 +438,7 @@ run_kernel()
 	qemu_pid=$!
 	# Show results as the guest writes them.
 	if [[ -n "$follow" ]]; then
-		logs=()
-		for name in "${tests[@]}"; do
-			logs+=("$res/$name.log")
-		done
-		tail -v -n +1 -F --pid="$qemu_pid" "$res/tap.txt" "${logs[@]}" \
-			2>/dev/null | follow_guest "$res" &
+		follow_guest "$qemu_pid" "$res" &
 	else
 		tail -n +1 -F --pid="$qemu_pid" "$res/tap.txt" 2>/dev/null &
 	fi

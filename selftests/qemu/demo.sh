@@ -45,7 +45,7 @@ echo "  flood:  hping3 --flood --rand-source (spoofed SYNs)"
 echo "  client: 40 sequential connections, each sends and reads back a line"
 echo
 printf '  %-22s %10s %14s %16s\n' "" "legit ok" "p99 connect" "conntrack peak"
-sed -n 's/^INFO: \(.*\): \([0-9]*\/[0-9]*\) legitimate connections, p99 connect \(.*\) ms, conntrack peak \(.*\)$/\1|\2|\3|\4/p' "$log" |
+sed -n 's/^INFO: \(.*\): \([0-9]*\/[0-9]*\) legitimate connections, p99 connect \(.*\) ms, conntrack peak \([0-9]*\/[0-9]*\).*$/\1|\2|\3|\4/p' "$log" |
 	while IFS='|' read -r what ok p99 peak; do
 		printf '  %-22s %10s %11s ms %16s\n' "$what" "$ok" "$p99" "$peak"
 	done
