@@ -42,6 +42,23 @@ static inline u32 sg_tcp_ms(void)
 }
 
 /*
+ * Whether the kernel signs @sk's segments: TCP-MD5 keys, or TCP-AO keys
+ * (from 6.7, where CONFIG_TCP_AO exists; Debian's kernels leave it off).
+ */
+static inline bool sg_tcp_signed(const struct sock *sk)
+{
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tcp_sk(sk)->md5sig_info))
+		return true;
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tcp_sk(sk)->ao_info))
+		return true;
+#endif
+	return false;
+}
+
+/*
  * The attributes genetlink parsed for a dump with the op's policy. 6.2
  * turned genl_dumpit_info's op into a split op and moved them into an
  * embedded genl_info.

@@ -112,12 +112,68 @@ static u8 sg_synack_tos(const struct net *net, u8 lsk_tos, u8 syn_dsfield)
 }
 
 /*
+ * The connection as the client sees it, into @v. At LOCAL_IN a SYN that
+ * DNAT or REDIRECT sent to a local listener has been rewritten; the
+ * kernel's own SYN-ACK would be rewritten back by conntrack on its way
+ * out, but ours leaves untracked (its entry is never confirmed), so it is
+ * written with the addresses and ports of the entry's original tuple.
+ * The cookie itself is made over the rewritten SYN: the client's ACK is
+ * rewritten the same way before the kernel checks it. Returns false for
+ * a SYN conntrack saw in the reply direction, which is no new connection.
+ */
+static bool sg_client_view(const struct sk_buff *skb,
+			   const struct sg_pkt *pkt, struct sg_tuple *v)
+{
+	const struct nf_conntrack_tuple *o;
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct;
+
+	*v = pkt->t;
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || !(ct->status & IPS_NAT_MASK))
+		return true;
+	if (CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL)
+		return false;
+	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	if (v->family == AF_INET) {
+		v->saddr[0] = o->src.u3.ip;
+		v->daddr[0] = o->dst.u3.ip;
+	} else {
+		memcpy(v->saddr, o->src.u3.ip6, sizeof(v->saddr));
+		memcpy(v->daddr, o->dst.u3.ip6, sizeof(v->daddr));
+	}
+	v->sport = o->src.u.tcp.port;
+	v->dport = o->dst.u.tcp.port;
+	return true;
+}
+
+/*
+ * The device the SYN-ACK is routed by, as the kernel's request socket
+ * would hold it in ir_iif: the listener's bound device or, with
+ * tcp_l3mdev_accept, the VRF the SYN came in by
+ * (inet_request_bound_dev_if()); an IPv6 link-local peer is answered
+ * where it was (tcp_v6_init_req()).
+ */
+static int sg_synack_oif(const struct sock *lsk, struct sk_buff *skb,
+			 const struct sg_pkt *pkt)
+{
+	if (pkt->t.family == AF_INET6 &&
+	    (!READ_ONCE(lsk->sk_bound_dev_if) ||
+	     ipv6_l3mdev_skb(IP6CB(skb)->flags)) &&
+	    ipv6_addr_type((const struct in6_addr *)pkt->t.saddr) &
+	    IPV6_ADDR_LINKLOCAL)
+		return pkt->dif;
+	return inet_request_bound_dev_if(lsk, skb);
+}
+
+/*
  * The options and the MSS the cookie will encode. tcp_conn_request()
  * drops window scaling and SACK for a cookie
  * without a timestamp (there is nowhere to keep them), and ECN too.
  */
 static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
 			      struct sock *lsk, const struct sg_pkt *pkt,
+			      const struct sg_tuple *view,
 			      const struct dst_entry *dst, u8 dsfield,
 			      u16 *mss)
 {
@@ -144,8 +200,8 @@ static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
 			       dst_feature(dst, RTAX_FEATURE_ECN))) ||
 			     tcp_ca_needs_ecn(lsk);
 
-	sa->sport = th->dest;
-	sa->dport = th->source;
+	sa->sport = view->dport;
+	sa->dport = view->sport;
 	sa->ack = ntohl(th->seq) + 1;
 
 	advmss = dst_metric_advmss(dst);
@@ -245,6 +301,7 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = pkt->th;
 	struct net *net = sn->net;
+	struct sg_tuple view;
 	struct sg_synack sa;
 	struct iphdr *niph;
 	struct tcphdr *nth;
@@ -255,10 +312,14 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	int ttl;
 	u8 tos;
 
+	if (!sg_client_view(skb, pkt, &view))
+		return -EADDRNOTAVAIL;
+
+	/* Routed as the kernel routes its own: from the listener's address. */
 	memset(&fl4, 0, sizeof(fl4));
-	fl4.daddr = iph->saddr;
+	fl4.daddr = view.saddr[0];
 	fl4.saddr = iph->daddr;
-	fl4.flowi4_oif = READ_ONCE(lsk->sk_bound_dev_if);
+	fl4.flowi4_oif = sg_synack_oif(lsk, skb, pkt);
 	fl4.flowi4_mark = inet_request_mark(lsk, skb);
 	fl4.flowi4_proto = IPPROTO_TCP;
 	fl4.fl4_sport = th->dest;
@@ -269,10 +330,10 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 		return -EHOSTUNREACH;
 	}
 	/*
-	 * A SYN from a broadcast, multicast, zero, loopback or own address
-	 * is a martian the kernel drops once it routes the SYN, after
-	 * PREROUTING; a reply would go out broadcast or back into this host.
-	 * Only a SYN that came in over loopback is answered into this host.
+	 * Input routing dropped martian sources before LOCAL_IN; what is
+	 * left to refuse is a reply that would go out broadcast, or back
+	 * into this host for a SYN that did not come in over loopback
+	 * (accept_local).
 	 */
 	if (rt->rt_type != RTN_UNICAST &&
 	    (rt->rt_type != RTN_LOCAL || !(skb->dev->flags & IFF_LOOPBACK))) {
@@ -280,7 +341,7 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 		return -EADDRNOTAVAIL;
 	}
 
-	sg_synack_prepare(&sa, net, lsk, pkt, &rt->dst,
+	sg_synack_prepare(&sa, net, lsk, pkt, &view, &rt->dst,
 			  ipv4_get_dsfield(iph), &mss);
 	sa.cookie = __cookie_v4_init_sequence(iph, th, &mss);
 	if (sa.in.saw_tstamp) {
@@ -313,8 +374,8 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	niph->frag_off = htons(IP_DF);
 	niph->ttl = ttl;
 	niph->protocol = IPPROTO_TCP;
-	niph->saddr = pkt->t.daddr[0];
-	niph->daddr = pkt->t.saddr[0];
+	niph->saddr = view.daddr[0];
+	niph->daddr = view.saddr[0];
 
 	len = skb->len - sizeof(*niph);
 	nth->check = tcp_v4_check(len, niph->saddr, niph->daddr,
@@ -337,6 +398,7 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	struct net *net = sn->net;
 	struct dst_entry *dst;
 	struct ipv6hdr *nip6h;
+	struct sg_tuple view;
 	struct sg_synack sa;
 	struct tcphdr *nth;
 	struct flowi6 fl6;
@@ -346,21 +408,20 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	int hlimit;
 	u8 tclass;
 
+	if (!sg_client_view(skb, pkt, &view))
+		return -EADDRNOTAVAIL;
+
 	memset(&fl6, 0, sizeof(fl6));
-	fl6.daddr = ip6h->saddr;
+	fl6.daddr = *(const struct in6_addr *)view.saddr;
 	fl6.saddr = ip6h->daddr;
-	fl6.flowi6_oif = READ_ONCE(lsk->sk_bound_dev_if);
-	/* As tcp_v6_init_req(): a link-local peer is reached where it was. */
-	if (!fl6.flowi6_oif &&
-	    ipv6_addr_type(&fl6.daddr) & IPV6_ADDR_LINKLOCAL)
-		fl6.flowi6_oif = pkt->iif;
+	fl6.flowi6_oif = sg_synack_oif(lsk, skb, pkt);
 	fl6.flowi6_mark = inet_request_mark(lsk, skb);
 	fl6.flowi6_proto = IPPROTO_TCP;
 	fl6.fl6_sport = th->dest;
 	fl6.fl6_dport = th->source;
-	dst = ip6_route_output(net, NULL, &fl6);
-	if (dst->error) {
-		dst_release(dst);
+	/* As inet6_csk_route_req(): with the IPsec lookup, for the listener. */
+	dst = ip6_dst_lookup_flow(net, lsk, &fl6, NULL);
+	if (IS_ERR(dst)) {
 		sg_stat_inc(sn, SYNACK_UNROUTABLE);
 		return -EHOSTUNREACH;
 	}
@@ -371,7 +432,7 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 		return -EADDRNOTAVAIL;
 	}
 
-	sg_synack_prepare(&sa, net, lsk, pkt, dst,
+	sg_synack_prepare(&sa, net, lsk, pkt, &view, dst,
 			  ipv6_get_dsfield(ip6h), &mss);
 	sa.cookie = __cookie_v6_init_sequence(ip6h, th, &mss);
 	if (sa.in.saw_tstamp) {
@@ -399,8 +460,8 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	ip6_flow_hdr(nip6h, tclass, 0);
 	nip6h->nexthdr = IPPROTO_TCP;
 	nip6h->hop_limit = hlimit;
-	memcpy(&nip6h->saddr, pkt->t.daddr, sizeof(nip6h->saddr));
-	memcpy(&nip6h->daddr, pkt->t.saddr, sizeof(nip6h->daddr));
+	memcpy(&nip6h->saddr, view.daddr, sizeof(nip6h->saddr));
+	memcpy(&nip6h->daddr, view.saddr, sizeof(nip6h->daddr));
 
 	len = skb->len - sizeof(*nip6h);
 	nth->check = tcp_v6_check(len, &nip6h->saddr, &nip6h->daddr,
@@ -432,7 +493,7 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 	else
 		ret = sg_synack_v6(sn, skb, pkt, lsk);
 	if (ret == -EADDRNOTAVAIL) {
-		/* A martian source: the kernel drops the SYN itself. */
+		/* Not ours to answer: the kernel decides. */
 		sg_stat_inc(sn, SYN_PASSED);
 		return NF_ACCEPT;
 	}

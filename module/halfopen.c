@@ -43,7 +43,12 @@ struct sg_ho_entry {
 	u8 pad;
 };
 
-/* Every slot of a bucket is read and written under its lock. */
+/*
+ * Every slot of a bucket is read and written under its lock, taken with
+ * bottom halves off: the hooks also run in process context when an
+ * NFQUEUE verdict reinjects a packet, and the RX softirq must not then
+ * spin on a lock its own CPU holds.
+ */
 struct sg_ho_bucket {
 	spinlock_t lock;	/* the slots below */
 	struct sg_ho_entry e[SG_WAYS];
@@ -203,7 +208,7 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	u16 src;
 	int i;
 
-	spin_lock(&b->lock);
+	spin_lock_bh(&b->lock);
 	for (i = 0; i < SG_WAYS; i++) {
 		e = &b->e[i];
 		if (e->family && sg_ho_expired(e, now, timeout)) {
@@ -217,18 +222,18 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 		if (sg_ho_match(e, tp)) {
 			e->isn = isn;
 			e->stamp = now;
-			spin_unlock(&b->lock);
+			spin_unlock_bh(&b->lock);
 			return SG_HO_REFRESHED;
 		}
 	}
 	if (!free) {
-		spin_unlock(&b->lock);
+		spin_unlock_bh(&b->lock);
 		return SG_HO_FULL;
 	}
 
 	src = sg_ho_src(t, sn, tp);
 	if (atomic_read(&t->src_count[src]) >= limit) {
-		spin_unlock(&b->lock);
+		spin_unlock_bh(&b->lock);
 		return SG_HO_SOURCE_LIMIT;
 	}
 	atomic_inc(&t->src_count[src]);
@@ -241,7 +246,7 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	free->stamp = now;
 	free->src = src;
 	WRITE_ONCE(free->family, tp->family);
-	spin_unlock(&b->lock);
+	spin_unlock_bh(&b->lock);
 	return SG_HO_ADDED;
 }
 
@@ -270,7 +275,7 @@ static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 	if (i == SG_WAYS)
 		return false;
 
-	spin_lock(&b->lock);
+	spin_lock_bh(&b->lock);
 	for (i = 0; i < SG_WAYS; i++) {
 		struct sg_ho_entry *e = &b->e[i];
 
@@ -281,7 +286,7 @@ static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 			break;
 		}
 	}
-	spin_unlock(&b->lock);
+	spin_unlock_bh(&b->lock);
 	return found;
 }
 

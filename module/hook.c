@@ -1,36 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter hooks: classify each TCP segment at PREROUTING, before
- * conntrack, and decide what becomes of it.
+ * The netfilter hooks: classify each TCP segment the kernel is about to
+ * deliver locally, and decide what becomes of it.
  *
  * SYN to a local listener:  tracked and passed to the kernel, or, in
  *                           cookie mode, answered with a cookie SYN-ACK
- *                           and never seen by conntrack or TCP.
+ *                           and never seen by TCP or confirmed by
+ *                           conntrack.
  * ACK matching a half-open: the handshake completed; forget the entry.
  * ACK matching no socket:   while cookies are out, it must carry a valid
  *                           cookie; otherwise it is dropped.
  * RST:                      ends a half-open.
- * Anything else, and everything not addressed to a local listener
- * (forwarded traffic, ports without a listener), passes untouched.
+ * Anything else passes untouched, and so does everything the kernel
+ * would not deliver to a listener we may answer for: no listener, a
+ * listener that signs its segments or filters them, an IPsec policy or
+ * a hop limit it refuses.
  *
  * Hooks run inside the RCU read section netfilter holds; listener
  * sockets are RCU-freed, so a listener found here stays valid until
- * the hook returns without taking a reference.
+ * the hook returns without taking a reference. They run in softirq
+ * context, and in process context with bottom halves enabled when an
+ * NFQUEUE verdict reinjects a packet (nf_reinject()).
  */
 
-#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <net/addrconf.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/xfrm.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "cookie.h"
 #include "filter.h"
 #include "halfopen.h"
@@ -52,16 +58,18 @@ static struct sock *sg_lookup_established(struct net *net,
 	if (t->family == AF_INET)
 		return __inet_lookup_established(net, h, t->saddr[0], t->sport,
 						 t->daddr[0], ntohs(t->dport),
-						 pkt->iif, 0);
+						 pkt->dif, pkt->sdif);
 	return __inet6_lookup_established(net, h, sg_in6(t->saddr), t->sport,
 					  sg_in6(t->daddr), ntohs(t->dport),
-					  pkt->iif, 0);
+					  pkt->dif, pkt->sdif);
 }
 
 /*
- * The listener the kernel would pick. No skb is passed, so a reuseport
- * group selects by hash rather than by a BPF program that expects the
- * skb at the TCP header; the overflow stamp we set is per group anyway.
+ * The listener the kernel would pick, with the interfaces it would pass
+ * (so a VRF's l3mdev rules and tcp_l3mdev_accept apply as they do to
+ * the kernel). No skb is passed, so a reuseport group selects by hash
+ * rather than by a BPF program that expects the skb at the TCP header;
+ * the overflow stamp we set is per group anyway.
  */
 static struct sock *sg_lookup_listener(struct net *net,
 				       const struct sg_pkt *pkt)
@@ -72,47 +80,40 @@ static struct sock *sg_lookup_listener(struct net *net,
 	if (t->family == AF_INET)
 		return __inet_lookup_listener(net, h, NULL, 0, t->saddr[0],
 					      t->sport, t->daddr[0],
-					      ntohs(t->dport), pkt->iif, 0);
+					      ntohs(t->dport), pkt->dif,
+					      pkt->sdif);
 	return inet6_lookup_listener(net, h, NULL, 0, sg_in6(t->saddr),
 				     t->sport, sg_in6(t->daddr),
-				     ntohs(t->dport), pkt->iif, 0);
+				     ntohs(t->dport), pkt->dif, pkt->sdif);
 }
 
 /*
- * PREROUTING runs before routing: a listener on a wildcard address must
- * not capture traffic this host forwards.
+ * What tcp_v4_rcv() and tcp_v6_rcv() check on a segment for a listener
+ * before it reaches the listener: the hop limit the socket demands
+ * (IP_MINTTL, IPV6_MINHOPCOUNT: GTSM, as BGP speakers use it) and the
+ * IPsec policy. A segment that fails either is dropped by the kernel,
+ * so it is not ours to answer.
  */
-static bool sg_is_local(struct net *net, const struct sk_buff *skb,
-			const struct sg_pkt *pkt)
+static bool sg_listener_admits(struct sock *lsk, struct sk_buff *skb,
+			       const struct sg_pkt *pkt)
 {
-	const struct net_device *dev;
-	const struct in6_addr *daddr;
-
 	if (pkt->t.family == AF_INET) {
-		/* A VRF has local tables of its own: ask as the kernel will. */
-		if (netif_is_l3_slave(skb->dev) || netif_is_l3_master(skb->dev))
-			return inet_addr_type_dev_table(net, skb->dev,
-							pkt->t.daddr[0]) ==
-			       RTN_LOCAL;
-		/*
-		 * Otherwise one probe of the address hash, cheaper than a
-		 * FIB lookup per SYN, answers for every configured address;
-		 * other local routes (loopback subnets, AnyIP) are looked up
-		 * in the local table. An address on a device that is down
-		 * has lost its local route.
-		 */
-		dev = __ip_dev_find(net, pkt->t.daddr[0], false);
-		return dev && dev->flags & IFF_UP;
+		if (ip_hdr(skb)->ttl < READ_ONCE(inet_sk(lsk)->min_ttl))
+			return false;
+		return xfrm4_policy_check(lsk, XFRM_POLICY_IN, skb);
 	}
-	daddr = sg_in6(pkt->t.daddr);
-	return ipv6_chk_addr(net, daddr,
-			     ipv6_addr_type(daddr) & IPV6_ADDR_LINKLOCAL ?
-			     skb->dev : NULL, 0);
+	if (ipv6_hdr(skb)->hop_limit <
+	    READ_ONCE(inet6_sk(lsk)->min_hopcount))
+		return false;
+	return xfrm6_policy_check(lsk, XFRM_POLICY_IN, skb);
 }
 
-/* A local listener for this segment, or NULL. */
-static struct sock *sg_local_listener(struct net *net,
-				      const struct sk_buff *skb,
+/*
+ * The listener the kernel will hand this segment to, or NULL: when a
+ * socket of the connection exists, no listener matches, or the kernel
+ * would drop the segment on the listener's behalf.
+ */
+static struct sock *sg_local_listener(struct net *net, struct sk_buff *skb,
 				      const struct sg_pkt *pkt)
 {
 	struct sock *sk = sg_lookup_established(net, pkt);
@@ -122,9 +123,34 @@ static struct sock *sg_local_listener(struct net *net,
 		return NULL;
 	}
 	sk = sg_lookup_listener(net, pkt);
-	if (!sk || !sg_is_local(net, skb, pkt))
+	if (!sk || !sg_listener_admits(sk, skb, pkt))
 		return NULL;
 	return sk;
+}
+
+/*
+ * A listener whose SYN-ACKs we cannot make: the kernel signs them
+ * (TCP-MD5, TCP-AO), or a socket filter decides which SYNs it sees.
+ */
+static bool sg_listener_ours(const struct sock *lsk)
+{
+	return !sg_tcp_signed(lsk) && !rcu_access_pointer(lsk->sk_filter);
+}
+
+/*
+ * A SYN tcp_v4_conn_request() or tcp_v6_conn_request() would drop
+ * outright: to a broadcast or multicast route, to an IPv6 anycast
+ * address, or from a v4-mapped IPv6 source. Local delivery (this hook
+ * runs at LOCAL_IN) is otherwise settled: routing, rp_filter, AnyIP.
+ */
+static bool sg_syn_deliverable(const struct sk_buff *skb,
+			       const struct sg_pkt *pkt)
+{
+	if (pkt->t.family == AF_INET)
+		return !(skb_rtable(skb)->rt_flags &
+			 (RTCF_BROADCAST | RTCF_MULTICAST));
+	return ipv6_unicast_destination(skb) &&
+	       !ipv6_addr_v4mapped(sg_in6(pkt->t.saddr));
 }
 
 static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
@@ -176,9 +202,15 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	    sg_source_allowed(sn, &pkt->t))
 		goto pass;
 
+	if (!sg_syn_deliverable(skb, pkt))
+		goto pass;
 	lsk = sg_local_listener(net, skb, pkt);
 	if (!lsk)
 		goto pass;
+	if (!sg_listener_ours(lsk)) {
+		sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
+		goto pass;
+	}
 
 	if (mode == SYNGUARD_MODE_ALWAYS)
 		cookie = true;
@@ -228,7 +260,7 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	lsk = sg_local_listener(sn->net, skb, pkt);
-	if (!lsk)
+	if (!lsk || !sg_listener_ours(lsk))
 		return NF_ACCEPT;
 	/* The kernel would drop it: neither a valid nor a forged cookie. */
 	if (sg_checksum_bad(skb, pkt)) {
@@ -290,8 +322,9 @@ static unsigned int synguard_ipv4_hook(void *priv, struct sk_buff *skb,
 
 	if (mode == SYNGUARD_MODE_OFF || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
+	/* ip_local_deliver() reassembled fragments before LOCAL_IN. */
 	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
+	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 
 	memset(&pkt, 0, sizeof(pkt));
@@ -302,7 +335,8 @@ static unsigned int synguard_ipv4_hook(void *priv, struct sk_buff *skb,
 	pkt.t.family = AF_INET;
 	pkt.t.saddr[0] = iph->saddr;
 	pkt.t.daddr[0] = iph->daddr;
-	pkt.iif = state->in->ifindex;
+	pkt.dif = inet_iif(skb);
+	pkt.sdif = inet_sdif(skb);
 	return sg_classify(sn, skb, &pkt, mode);
 }
 
@@ -323,7 +357,11 @@ static unsigned int synguard_ipv6_hook(void *priv, struct sk_buff *skb,
 	if (likely(ip6h->nexthdr == IPPROTO_TCP)) {
 		pkt.thoff = skb_network_offset(skb) + sizeof(*ip6h);
 	} else {
-		/* Extension headers; a fragment is the kernel's business. */
+		/*
+		 * Extension headers. Conntrack reassembles IPv6 before
+		 * PREROUTING; without it a fragment reaches LOCAL_IN as it
+		 * came, and is the kernel's to reassemble and answer.
+		 */
 		if (ipv6_find_hdr(skb, &pkt.thoff, IPPROTO_TCP, NULL,
 				  &flags) != IPPROTO_TCP ||
 		    flags & IP6_FH_F_FRAG)
@@ -335,27 +373,32 @@ static unsigned int synguard_ipv6_hook(void *priv, struct sk_buff *skb,
 	pkt.t.family = AF_INET6;
 	memcpy(pkt.t.saddr, &ip6h->saddr, sizeof(pkt.t.saddr));
 	memcpy(pkt.t.daddr, &ip6h->daddr, sizeof(pkt.t.daddr));
-	pkt.iif = state->in->ifindex;
+	pkt.dif = inet6_iif(skb);
+	pkt.sdif = inet6_sdif(skb);
 	return sg_classify(sn, skb, &pkt, mode);
 }
 
 /*
- * Just before the raw table (and so before conntrack at -200): flood
- * SYNs answered here never create conntrack entries, and notrack rules
- * still apply to what we pass.
+ * Where the kernel itself decides: at LOCAL_IN, after raw, mangle, DNAT
+ * and REDIRECT, routing and rp_filter, and every filter, security and
+ * SELinux chain, with only conntrack's confirmation left. A SYN that any
+ * of them drops never reaches us, and one we answer is consumed before
+ * its conntrack entry is confirmed: the unconfirmed entry goes with the
+ * packet and never occupies the table (Documentation/synguard.rst,
+ * "Where synguard answers").
  */
 static const struct nf_hook_ops sg_hook_ops[] = {
 	{
 		.hook = synguard_ipv4_hook,
 		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_RAW - 1,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 1,
 	},
 	{
 		.hook = synguard_ipv6_hook,
 		.pf = NFPROTO_IPV6,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP6_PRI_RAW - 1,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP6_PRI_LAST - 1,
 	},
 };
 

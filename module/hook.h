@@ -7,12 +7,16 @@
 
 #include "halfopen.h"
 
-/* A TCP segment classified at PREROUTING; th points into the linear data. */
+/*
+ * A TCP segment classified at LOCAL_IN, as TCP will see it: after DNAT
+ * or REDIRECT. th points into the linear data.
+ */
 struct sg_pkt {
 	struct sg_tuple t;
 	struct tcphdr *th;
 	unsigned int thoff;	/* offset of the TCP header from skb->data */
-	int iif;		/* ingress ifindex */
+	int dif;		/* the ifindex and l3mdev slave ifindex the */
+	int sdif;		/* kernel's socket lookups use */
 };
 
 int sg_hook_register(struct net *net);

@@ -12,6 +12,7 @@
 #define SG_STATS(X)						\
 	X(SYN_RECEIVED,		syn_received)			\
 	X(SYN_PASSED,		syn_passed)			\
+	X(SYN_LEFT_TO_KERNEL,	syn_left_to_kernel)		\
 	X(COOKIES_SENT,		cookies_sent)			\
 	X(COOKIES_VALIDATED,	cookies_validated)		\
 	X(COOKIES_REJECTED,	cookies_rejected)		\
@@ -38,8 +39,9 @@ enum sg_stat {
 extern const char *const sg_stat_names[SG_STAT_MAX];
 
 /*
- * Per-CPU and per-netns. Writers are the packet path in softirq context
- * on the local CPU only; readers sum all CPUs without a lock and accept
+ * Per-CPU and per-netns. Writers are the packet path on the local CPU
+ * only, in softirq context or, after an NFQUEUE verdict, in process
+ * context (this_cpu_inc() is one instruction there too); readers sum all CPUs without a lock and accept
  * a slightly stale total. u64 increments are single instructions on the
  * 64-bit machines this module is built for.
  */

@@ -489,6 +489,123 @@ sg_vmalloc_areas()
 }
 
 # ---------------------------------------------------------------------------
+# The kernel as the reference
+#
+# A policy test states each case once, in a function of its own that calls
+# sg_case for every connection it tries. sg_regimes runs that function
+# three times: without synguard (what the kernel alone does), with
+# mode=always, and with mode=auto while a flood keeps cookie mode on. A
+# case passes when its outcome is the kernel's every time; in the kernel
+# run the outcome must also be the one the test expects, so a set-up that
+# is broken cannot pass by agreeing with itself.
+
+# sg_peer_serve NS ADDR PORT [ARGS...]: peer.py's echo server on ADDR:PORT
+# in NS, in the background (ARGS: --md5 KEY --md5-peer ADDR, --dev DEV).
+sg_peer_serve()
+{
+	ip netns exec "$1" python3 "$SG_LIB_DIR/peer.py" serve "$2" "$3" \
+		"${@:4}" >/dev/null &
+	sg_wait_listen "$1" "$3"
+}
+
+# sg_probe NS ADDR PORT [ARGS...]: one connection from NS; prints its
+# outcome: ok, refused, timeout, reset (peer.py connect; ARGS: --md5 KEY,
+# --bind ADDR).
+sg_probe()
+{
+	ip netns exec "$1" python3 "$SG_LIB_DIR/peer.py" connect "$2" "$3" \
+		"${@:4}"
+}
+
+# The regime sg_regimes is running: kernel, always or auto.
+SG_REGIME=
+declare -A SG_CASE_REF=()
+
+# sg_ns_counter NS NAME: counter NAME of namespace NS (synguardctl stats).
+sg_ns_counter()
+{
+	local -A st=()
+
+	sg_ns_stats "$1" st || return 1
+	echo "${st[$2]:-0}"
+}
+
+# sg_case NAME EXPECT VIA SRV_NS CMD...: one case. CMD prints an outcome.
+# Without synguard it must print EXPECT; with it, what it printed then.
+# VIA says who must have answered a connection that succeeded with
+# synguard loaded: "cookie" (cookies_validated of SRV_NS moved: synguard
+# answered the SYN), "kernel" (syn_left_to_kernel moved and no cookie was
+# validated: synguard left the listener alone) or "-" (no check).
+sg_case()
+{
+	local name=$1 expect=$2 via=$3 ns=$4 got want v0 v1 k0 k1
+
+	shift 4
+	if [[ "$SG_REGIME" == kernel ]]; then
+		got=$("$@")
+		SG_CASE_REF[$name]=$got
+		if [[ "$got" == "$expect" ]]; then
+			sg_pass "$name: without synguard: $got"
+		else
+			sg_fail "$name: without synguard: $got, the test expects $expect"
+		fi
+		return
+	fi
+	want=${SG_CASE_REF[$name]:-$expect}
+	v0=$(sg_ns_counter "$ns" cookies_validated)
+	k0=$(sg_ns_counter "$ns" syn_left_to_kernel)
+	got=$("$@")
+	v1=$(sg_ns_counter "$ns" cookies_validated)
+	k1=$(sg_ns_counter "$ns" syn_left_to_kernel)
+	if [[ "$got" != "$want" ]]; then
+		sg_fail "$name: $SG_REGIME: $got, the kernel alone: $want"
+	elif [[ "$got" == ok && "$via" == cookie ]] && ((v1 <= v0)); then
+		sg_fail "$name: $SG_REGIME: ok, but not through a cookie"
+	elif [[ "$got" == ok && "$via" == kernel ]] &&
+		((k1 <= k0 || v1 > v0)); then
+		sg_fail "$name: $SG_REGIME: ok, but not left to the kernel"
+	else
+		[[ "$via" == - || "$got" != ok ]] && via=
+		sg_pass "$name: $SG_REGIME: $got, as the kernel${via:+ (via $via)}"
+	fi
+}
+
+# sg_under_attack NS: whether namespace NS is in cookie mode.
+sg_under_attack()
+{
+	"$SYNGUARD_CTL" -j -n "$1" show | grep -q '"under_attack": *true'
+}
+
+# sg_regimes FN SRV_NS FLOOD_NS FLOOD_ADDR FLOOD_PORT: run FN without
+# synguard, with mode=always, and with mode=auto while FLOOD_NS floods
+# FLOOD_ADDR:FLOOD_PORT (a listener in SRV_NS) with spoofed SYNs, once
+# SRV_NS is in cookie mode.
+sg_regimes()
+{
+	local fn=$1 srv=$2
+
+	SG_REGIME=kernel
+	"$fn"
+
+	SG_REGIME=always
+	sg_load mode=always || { sg_fail "insmod synguard mode=always"; return 1; }
+	"$fn"
+	sg_unload
+
+	SG_REGIME=auto
+	sg_load mode=auto || { sg_fail "insmod synguard mode=auto"; return 1; }
+	sg_flood_start "$3" "$4" "$5"
+	if busywait 20000 sg_under_attack "$srv"; then
+		"$fn"
+	else
+		sg_fail "auto: the flood did not start cookie mode"
+	fi
+	sg_flood_stop
+	sg_unload
+	SG_REGIME=
+}
+
+# ---------------------------------------------------------------------------
 # Cleanup
 
 # sg_cleanup: stop background jobs, delete namespaces, unload the module if

@@ -12,6 +12,7 @@
 static const char *const stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_SYN_RECEIVED] = "syn_received",
 	[SYNGUARD_A_STATS_SYN_PASSED] = "syn_passed",
+	[SYNGUARD_A_STATS_SYN_LEFT_TO_KERNEL] = "syn_left_to_kernel",
 	[SYNGUARD_A_STATS_COOKIES_SENT] = "cookies_sent",
 	[SYNGUARD_A_STATS_COOKIES_VALIDATED] = "cookies_validated",
 	[SYNGUARD_A_STATS_COOKIES_REJECTED] = "cookies_rejected",

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""One TCP peer for the policy tests, with what socat cannot set.
+
+    peer.py serve ADDR PORT [--md5 KEY --md5-peer ADDR] [--dev DEV]
+    peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
+
+serve: an echo server (a thread per connection) until killed; prints
+"listening" once it listens. --dev binds it to a device (SO_BINDTODEVICE:
+a VRF). --md5 sets a TCP-MD5 key for --md5-peer (TCP_MD5SIG), as a BGP
+speaker does.
+
+connect: one connection that sends a line and reads its echo. Prints one
+word, the outcome as a user meets it, and exits 0 whatever it is:
+  ok        connected and the line came back intact
+  refused   a RST answered the SYN
+  timeout   nothing answered within --timeout seconds (default 3)
+  reset     connected, then reset or closed before the echo
+  error:... anything else
+"""
+
+import argparse
+import errno
+import socket
+import struct
+import sys
+import threading
+
+TCP_MD5SIG = 14
+MSG = b"synguard policy probe\n"
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def md5sig(peer, key):
+    """struct tcp_md5sig for PEER: sockaddr_storage, flags, prefixlen,
+    keylen, ifindex, key[80]."""
+    fam = family(peer)
+    if fam == socket.AF_INET:
+        sa = struct.pack("=H2s4s", fam, b"\0\0", socket.inet_pton(fam, peer))
+    else:
+        sa = struct.pack("=H2s4s16s4s", fam, b"\0\0", b"\0" * 4,
+                         socket.inet_pton(fam, peer), b"\0" * 4)
+    sa = sa.ljust(128, b"\0")
+    k = key.encode()
+    return sa + struct.pack("=BBHi", 0, 0, len(k), 0) + k.ljust(80, b"\0")
+
+
+def echo(conn):
+    with conn:
+        try:
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                conn.sendall(data)
+        except OSError:
+            return
+
+
+def serve(a):
+    s = socket.socket(family(a.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.dev:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE,
+                     a.dev.encode())
+    if a.md5:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(a.md5_peer, a.md5))
+    s.bind((a.addr, a.port))
+    s.listen(1024)
+    print("listening", flush=True)
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+
+def connect(a):
+    s = socket.socket(family(a.addr), socket.SOCK_STREAM)
+    s.settimeout(a.timeout)
+    try:
+        if a.md5:
+            s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(a.addr, a.md5))
+        if a.bind:
+            s.bind((a.bind, 0))
+        try:
+            s.connect((a.addr, a.port))
+        except ConnectionRefusedError:
+            return "refused"
+        except (socket.timeout, TimeoutError):
+            return "timeout"
+        try:
+            s.sendall(MSG)
+            got = b""
+            while len(got) < len(MSG):
+                chunk = s.recv(len(MSG) - len(got))
+                if not chunk:
+                    break
+                got += chunk
+        except (ConnectionResetError, socket.timeout, TimeoutError):
+            return "reset"
+        return "ok" if got == MSG else "reset"
+    except OSError as e:
+        return "error:" + errno.errorcode.get(e.errno, str(e.errno))
+    finally:
+        s.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=("serve", "connect"))
+    ap.add_argument("addr")
+    ap.add_argument("port", type=int)
+    ap.add_argument("--md5")
+    ap.add_argument("--md5-peer")
+    ap.add_argument("--dev")
+    ap.add_argument("--bind")
+    ap.add_argument("--timeout", type=float, default=3.0)
+    a = ap.parse_args()
+    if a.what == "serve":
+        serve(a)
+    else:
+        print(connect(a))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
