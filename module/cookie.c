@@ -244,7 +244,7 @@ static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 	unsigned int len = nhlen + sizeof(struct tcphdr) + optlen;
 	struct tcphdr *nth;
 
-	/* At PREROUTING, skb->data is the network header. */
+	/* At LOCAL_IN, skb->data is the network header. */
 	if (skb->len > len && pskb_trim(skb, len))
 		return NULL;
 	/* Linear, and not shared with a clone (a packet socket's). */

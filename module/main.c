@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * synguard: a SYN-flood defence at netfilter PREROUTING.
+ * synguard: a SYN-flood defence at netfilter LOCAL_IN.
  *
  * Module init and exit, and the per network namespace life cycle.
  */

@@ -41,9 +41,10 @@ extern const char *const sg_stat_names[SG_STAT_MAX];
 /*
  * Per-CPU and per-netns. Writers are the packet path on the local CPU
  * only, in softirq context or, after an NFQUEUE verdict, in process
- * context (this_cpu_inc() is one instruction there too); readers sum all CPUs without a lock and accept
- * a slightly stale total. u64 increments are single instructions on the
- * 64-bit machines this module is built for.
+ * context (this_cpu_inc() is one instruction there too); readers sum
+ * all CPUs without a lock and accept a slightly stale total. u64
+ * increments are single instructions on the 64-bit machines this module
+ * is built for.
  */
 struct sg_stats {
 	u64 c[SG_STAT_MAX];

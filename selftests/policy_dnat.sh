@@ -8,7 +8,7 @@
 # to the container, so the host's synguard must not answer it for the
 # proxy; the container's own answers it like any local listener.
 #
-#   $CLI: veth0 10.0.1.1  <-->  $HOST: veth0 10.0.1.2  veth1 10.0.2.1  <-->  $CTR: 10.0.2.2
+#   $CLI: veth0 10.0.1.1  <-->  $HOST: eth0 10.0.1.2  veth0 10.0.2.1  <-->  $CTR: 10.0.2.2
 #                               DNAT 8080, 8081 -> 10.0.2.2:80             echo on 80
 #                               socat proxy on 8080, echo on 9999
 #                               forward: ct state rules, as Docker's
@@ -25,6 +25,7 @@ fi
 
 setup_ns CLI HOST CTR || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
 sg_veth "$CLI" "$HOST" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+ip -n "$HOST" link set veth0 name eth0
 sg_veth "$HOST" "$CTR" 2 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 ip -n "$HOST" route add default via 10.0.1.1
 ip -n "$CTR" route add default via 10.0.2.1
@@ -38,7 +39,7 @@ table ip nat {
 	}
 	chain post {
 		type nat hook postrouting priority srcnat;
-		ip saddr 10.0.2.0/24 oifname != "veth1" masquerade
+		ip saddr 10.0.2.0/24 oifname "eth0" masquerade
 	}
 }
 table ip filter {
