@@ -126,9 +126,18 @@ check_case()
 		want+=("S == 0" "P == 0" "C == 0" "B == 0" "H == 0" "A == 0")
 		;;
 	frag)
-		# Fragments are the kernel's; it answers reassembled SYNs
-		# itself.
-		want+=("S == 0" "C == 0" "H == 0")
+		# IPv4 is reassembled before LOCAL_IN: two fragments make
+		# one SYN, answered like any other. IPv6 fragments reach
+		# LOCAL_IN as they came (no conntrack here): the kernel's.
+		if [[ $name == *4 ]]; then
+			case $mode in
+			monitor) want+=("S == n / 2" "C == 0" "H == n / 2") ;;
+			auto) want+=("S == n / 2" "P + C == n / 2") ;;
+			always) want+=("S == n / 2" "C == n / 2" "A == n / 2") ;;
+			esac
+		else
+			want+=("S == 0" "C == 0" "H == 0")
+		fi
 		;;
 	notsyn)
 		want+=("S == 0" "C == 0" "H == 0" "A == 0")
@@ -160,11 +169,10 @@ check_case()
 		want+=("n > 0" "V == 0" "S == 0" "C == 0")
 		;;
 	martian)
-		# Sources the kernel drops after PREROUTING as martians, or
-		# answers only through loopback: synguard leaves them to it
-		# (IPv6 :: and v4-mapped have no route back: dropped).
-		[[ $mode != off ]] && want+=("S == n" "P + U == n")
-		want+=("C == 0" "A == 0")
+		# Sources input routing drops as martians never reach
+		# LOCAL_IN; what does (IPv6 ::, its own address) is left to
+		# the kernel or has no route back, and is never answered.
+		want+=("P + U == S" "C == 0" "A == 0")
 		;;
 	kernel_drops)
 		# Rejected by the kernel after PREROUTING (IPv4 options,

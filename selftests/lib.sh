@@ -256,19 +256,20 @@ sg_ns_stats()
 	((${#_sg_out[@]}))
 }
 
-# sg_keep_hooks: a PREROUTING chain of our own in this namespace, removed
-# by sg_cleanup after the module. Under QEMU's TCG, rewriting kernel text
-# while another vCPU runs it can trap on the int3 that text_poke_bp()
-# plants (seen as "Oops: int3" in ip_rcv when the last PREROUTING hook
-# went away and the nf_hooks_needed static key was patched under flood).
-# Real CPUs are not affected. A test that takes synguard's hooks away
-# while packets flow (rmmod, deleting a namespace) keeps that key on with
-# this, so that it exercises synguard rather than the emulator.
+# sg_keep_hooks: an input chain of our own (at synguard's hook, LOCAL_IN)
+# in this namespace, removed by sg_cleanup after the module. Under QEMU's
+# TCG, rewriting kernel text while another vCPU runs it can trap on the
+# int3 that text_poke_bp() plants (seen as "Oops: int3" in ip_rcv when
+# the last hook of a hook point went away and the nf_hooks_needed static
+# key was patched under flood). Real CPUs are not affected. A test that
+# takes synguard's hooks away while packets flow (rmmod, deleting a
+# namespace) keeps that key on with this, so that it exercises synguard
+# rather than the emulator.
 sg_keep_hooks()
 {
 	nft -f - <<-EOF || return 1
 		table inet sg_keep_hooks {
-			chain pre { type filter hook prerouting priority 0; }
+			chain in { type filter hook input priority 0; }
 		}
 	EOF
 	SG_KEEP_HOOKS=1
