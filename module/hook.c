@@ -153,13 +153,25 @@ static bool sg_syn_deliverable(const struct sk_buff *skb,
 	       !ipv6_addr_v4mapped(sg_in6(pkt->t.saddr));
 }
 
+/*
+ * The TCP checksum, checked as tcp_v4_rcv() and tcp_v6_rcv() will check
+ * it. IPv4 is summed from the TCP header, not over the IP header as
+ * nf_ip_checksum() would from here: ip_rcv_options() may have rewritten
+ * a record-route pointer without fixing the header checksum. An IPv6
+ * header is subtracted explicitly, and its extension headers are left
+ * as they came.
+ */
 static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
 {
-	if (pkt->t.family == AF_INET)
-		return nf_ip_checksum(skb, NF_INET_PRE_ROUTING, pkt->thoff,
-				      IPPROTO_TCP);
-	return nf_ip6_checksum(skb, NF_INET_PRE_ROUTING, pkt->thoff,
-			       IPPROTO_TCP);
+	bool bad;
+
+	if (pkt->t.family == AF_INET6)
+		return nf_ip6_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff,
+				       IPPROTO_TCP);
+	__skb_pull(skb, pkt->thoff);
+	bad = nf_ip_checksum(skb, NF_INET_LOCAL_IN, 0, IPPROTO_TCP);
+	__skb_push(skb, pkt->thoff);
+	return bad;
 }
 
 /*

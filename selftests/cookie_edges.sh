@@ -4,8 +4,8 @@
 #
 # What synguard in `always` must leave alone or refuse, and what it counts:
 # ports without a listener, forged ACKs, SYNs with bad checksums, a netns
-# with tcp_syncookies=0, traffic the host only forwards, and addresses
-# that are not (or no longer) local.
+# with tcp_syncookies=0, traffic the host only forwards, and what counts
+# as local (AnyIP, an address on a device that is down).
 #
 #   $CLI: veth0 10.0.1.1 fd00:1::1 <--> $SRV: veth0 10.0.1.2 fd00:1::2
 #
@@ -167,9 +167,10 @@ sg_check "a connection through the router reaches the far host" \
 expect_delta "through the router: only the far host's cookie" cookies_sent 1 \
 	who 10.0.4.2
 
-# --- which destinations are local: an address (the address hash), a
-# local route that is not an address (AnyIP: the local table), and an
-# address on a device that is down (no local route, so not local).
+# --- which destinations are local is the kernel's routing decision, made
+# before LOCAL_IN: a local route that is not an address (AnyIP), and an
+# address on a device that is down, which the kernel still delivers to
+# (its local route stays): both are answered, and reach the router.
 ip -n "$RTR" route add local 10.0.9.0/24 dev lo &&
 ip -n "$RTR" link add sgdown type dummy &&
 ip -n "$RTR" addr add 10.0.8.1/24 dev sgdown &&
@@ -180,7 +181,9 @@ expect_delta "an AnyIP address of the router gets a cookie" cookies_sent 1 \
 	who 10.0.9.7
 sg_check "and the connection reaches the router" \
 	test "$(who 10.0.9.7)" = router
-expect_delta "an address on a device that is down gets none" cookies_sent 0 \
+expect_delta "an address on a device that is down gets a cookie" cookies_sent 1 \
 	who 10.0.8.1
+sg_check "and the connection reaches the router" \
+	test "$(who 10.0.8.1)" = router
 
 exit $ret

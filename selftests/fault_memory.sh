@@ -7,7 +7,8 @@
 #
 #   $CLI: veth0 10.0.1.1  <---->  $SRV: veth0 10.0.1.2, listener on 9700
 #         tools/synflood -U: 1,000,000    nft: the flood's SYNs dropped
-#         SYNs, each from a source of     just after synguard (raw)
+#         SYNs, each from a source of     just after synguard (input,
+#                                         priority INT_MAX)
 #         its own in 10.128.0.0/9         monitor, 131072 slots, 5 s timeout
 #
 # In monitor every SYN is offered to the table and none is answered, so
@@ -58,8 +59,8 @@ sg_echo_server "$SRV" "$SRV_IP" "$PORT" ||
 	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 ip netns exec "$SRV" nft -f - <<NFT || { echo "FAIL: nft"; exit "$ksft_fail"; }
 table ip sg_sink {
-	chain pre {
-		type filter hook prerouting priority raw;
+	chain in {
+		type filter hook input priority 2147483647;
 		ip saddr $SPOOF tcp dport $PORT drop
 	}
 }

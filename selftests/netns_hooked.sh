@@ -7,7 +7,7 @@
 #
 # Load synguard, then create both namespaces. Every SYN the client sends to
 # a listener in $SRV must show in stats/syn_received. Where `nft list hooks`
-# works, $SRV's ip and ip6 prerouting hooks must list synguard's, and none
+# works, $SRV's ip and ip6 input (LOCAL_IN) hooks must list synguard's, and none
 # may be left after rmmod.
 
 # shellcheck source=lib.sh
@@ -64,9 +64,9 @@ fi
 
 # --- the hooks themselves, as the kernel lists them
 
-# prerouting_hooked NS FAMILY FUNC: FUNC [synguard] is on FAMILY's
-# prerouting hook in NS ("-" for the initial namespace).
-prerouting_hooked()
+# input_hooked NS FAMILY FUNC: FUNC [synguard] is on FAMILY's
+# input (LOCAL_IN) hook in NS ("-" for the initial namespace).
+input_hooked()
 {
 	local -a nsexec=()
 
@@ -75,11 +75,11 @@ prerouting_hooked()
 		awk -v fam="$2" -v fn="$3" '
 			$1 == "family" { f = $2 }
 			$1 == "hook" { h = $2 }
-			f == fam && h == "prerouting" && index($0, fn) &&
+			f == fam && h == "input" && index($0, fn) &&
 				index($0, "[synguard]") { found = 1 }
 			END { exit !found }'
 }
-not_prerouting_hooked() { ! prerouting_hooked "$@"; }
+not_input_hooked() { ! input_hooked "$@"; }
 
 # nft list hooks needs nfnetlink_hook (CONFIG_NETFILTER_NETLINK_HOOK, not
 # set on Debian's 6.1); without it nft prints nothing and still succeeds.
@@ -95,14 +95,14 @@ nft_hooks_supported()
 if ! nft_hooks_supported; then
 	sg_skip "nft list hooks: no nfnetlink_hook in this kernel"
 else
-	sg_check "new netns: ip prerouting lists synguard_ipv4_hook" \
-		prerouting_hooked "$SRV" ip synguard_ipv4_hook
-	sg_check "new netns: ip6 prerouting lists synguard_ipv6_hook" \
-		prerouting_hooked "$SRV" ip6 synguard_ipv6_hook
-	sg_check "initial netns: ip prerouting lists synguard_ipv4_hook" \
-		prerouting_hooked - ip synguard_ipv4_hook
-	sg_check "initial netns: ip6 prerouting lists synguard_ipv6_hook" \
-		prerouting_hooked - ip6 synguard_ipv6_hook
+	sg_check "new netns: ip input lists synguard_ipv4_hook" \
+		input_hooked "$SRV" ip synguard_ipv4_hook
+	sg_check "new netns: ip6 input lists synguard_ipv6_hook" \
+		input_hooked "$SRV" ip6 synguard_ipv6_hook
+	sg_check "initial netns: ip input lists synguard_ipv4_hook" \
+		input_hooked - ip synguard_ipv4_hook
+	sg_check "initial netns: ip6 input lists synguard_ipv6_hook" \
+		input_hooked - ip6 synguard_ipv6_hook
 	if [[ $ret -ne 0 ]]; then
 		echo "nft list hooks in $SRV:"
 		ip netns exec "$SRV" nft list hooks
@@ -116,9 +116,9 @@ fi
 sg_pass "rmmod synguard"
 if nft_hooks_supported; then
 	sg_check "after rmmod: no synguard ip hook left in the new netns" \
-		not_prerouting_hooked "$SRV" ip synguard_ipv4_hook
+		not_input_hooked "$SRV" ip synguard_ipv4_hook
 	sg_check "after rmmod: no synguard ip6 hook left in the new netns" \
-		not_prerouting_hooked "$SRV" ip6 synguard_ipv6_hook
+		not_input_hooked "$SRV" ip6 synguard_ipv6_hook
 fi
 sg_check "after rmmod: connections into the netns still work" \
 	sg_tcp_connect "$CLI" "$V4" "$PORT"

@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 """One TCP peer for the policy tests, with what socat cannot set.
 
-    peer.py serve ADDR PORT [--md5 KEY --md5-peer ADDR] [--dev DEV]
+    peer.py serve ADDR PORT [--md5 KEY --md5-peer ADDR] [--dev DEV] [--tfo]
     peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
+                              [--tfo] [--ip-options] [--dst-options]
 
 serve: an echo server (a thread per connection) until killed; prints
 "listening" once it listens. --dev binds it to a device (SO_BINDTODEVICE:
-a VRF). --md5 sets a TCP-MD5 key for --md5-peer (TCP_MD5SIG), as a BGP
+a VRF), --tfo accepts TCP Fast Open. --md5 sets a TCP-MD5 key for --md5-peer (TCP_MD5SIG), as a BGP
 speaker does.
 
-connect: one connection that sends a line and reads its echo. Prints one
-word, the outcome as a user meets it, and exits 0 whatever it is:
+connect: one connection that sends a line and reads its echo. --tfo sends
+the line in the SYN (TCP Fast Open), --ip-options gives the SYN IPv4
+options (NOPs), --dst-options an IPv6 destination options header (PadN).
+Prints one word, the outcome as a user meets it, and exits 0 whatever it
+is:
   ok        connected and the line came back intact
   refused   a RST answered the SYN
   timeout   nothing answered within --timeout seconds (default 3)
@@ -27,6 +31,10 @@ import sys
 import threading
 
 TCP_MD5SIG = 14
+IP_OPTIONS = 4
+IPV6_DSTOPTS = 59
+NOPS = b"\x01\x01\x01\x00"
+PADN6 = b"\x00\x00\x01\x04\x00\x00\x00\x00"
 MSG = b"synguard policy probe\n"
 
 
@@ -68,6 +76,8 @@ def serve(a):
                      a.dev.encode())
     if a.md5:
         s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(a.md5_peer, a.md5))
+    if a.tfo:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
     s.bind((a.addr, a.port))
     s.listen(1024)
     print("listening", flush=True)
@@ -84,14 +94,28 @@ def connect(a):
             s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(a.addr, a.md5))
         if a.bind:
             s.bind((a.bind, 0))
+        if a.ip_options:
+            s.setsockopt(socket.IPPROTO_IP, IP_OPTIONS, NOPS)
+        if a.dst_options:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_DSTOPTS, PADN6)
         try:
-            s.connect((a.addr, a.port))
+            if a.tfo:
+                # Blocking, bounded by SO_SNDTIMEO: a non-blocking
+                # sendto() would only start the handshake.
+                s.settimeout(None)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                             struct.pack("=qq", int(a.timeout), 0))
+                s.sendto(MSG, socket.MSG_FASTOPEN, (a.addr, a.port))
+                s.settimeout(a.timeout)
+            else:
+                s.connect((a.addr, a.port))
         except ConnectionRefusedError:
             return "refused"
         except (socket.timeout, TimeoutError):
             return "timeout"
         try:
-            s.sendall(MSG)
+            if not a.tfo:
+                s.sendall(MSG)
             got = b""
             while len(got) < len(MSG):
                 chunk = s.recv(len(MSG) - len(got))
@@ -102,6 +126,8 @@ def connect(a):
             return "reset"
         return "ok" if got == MSG else "reset"
     except OSError as e:
+        if e.errno == errno.EINPROGRESS:
+            return "timeout"
         return "error:" + errno.errorcode.get(e.errno, str(e.errno))
     finally:
         s.close()
@@ -117,6 +143,9 @@ def main():
     ap.add_argument("--dev")
     ap.add_argument("--bind")
     ap.add_argument("--timeout", type=float, default=3.0)
+    ap.add_argument("--tfo", action="store_true")
+    ap.add_argument("--ip-options", action="store_true")
+    ap.add_argument("--dst-options", action="store_true")
     a = ap.parse_args()
     if a.what == "serve":
         serve(a)
