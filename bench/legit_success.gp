@@ -7,8 +7,8 @@ set yrange [-5:105]
 set xrange [0:*]
 set grid
 set key outside right
-set arrow from 26.527, graph 0 to 26.527, graph 1 nohead dt 3
-set label 'kernel capacity' at 26.527, graph 0.04 offset 0.5,0
+set arrow from 53.686, graph 0 to 53.686, graph 1 nohead dt 3
+set label 'kernel capacity' at 53.686, graph 0.04 offset 0.5,0
 plot 'legit_success.dat' index 0 with linespoints lw 2 dt 1 lc rgb '#000000' pt 5 ps 1.3 title 'none', \
      'legit_success.dat' index 1 with linespoints lw 2 dt 1 lc rgb '#d62728' pt 7 ps 1.3 title 'kernel cookies', \
      'legit_success.dat' index 2 with linespoints lw 2 dt 1 lc rgb '#1f77b4' pt 9 ps 1.3 title 'nft synproxy', \
