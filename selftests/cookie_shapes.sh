@@ -13,17 +13,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-sg_require_root
-sg_require_cmd hping3 nft python3 insmod
-
-if sg_loaded; then
-	echo "SKIP: synguard is already loaded"
-	exit "$ksft_skip"
-fi
-
-setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-ip -n "$SRV" route add default via 10.0.1.1
+sg_setup_pair hping3 nft python3 insmod
 # The client asks for ECN and sends data in its SYN without a TFO cookie;
 # the server takes such data (0x200) when it is not answering with a
 # cookie.

@@ -196,6 +196,27 @@ sg_link_up()
 	ip -n "$1" link show dev "$2" 2>/dev/null | grep -q 'state UP'
 }
 
+# sg_setup_pair CMD...: the opening of a test that loads synguard itself
+# between a client and a server: needs root and CMDs, skips if synguard
+# is already loaded, and creates $CLI and $SRV joined by sg_veth 1, with
+# $SRV's default routes via $CLI (where SYN-ACKs to a flood's spoofed
+# sources go). Ends the test if any of it fails.
+sg_setup_pair()
+{
+	sg_require_root
+	sg_require_cmd "$@"
+	if sg_loaded; then
+		echo "SKIP: synguard is already loaded"
+		exit "$ksft_skip"
+	fi
+	setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
+	sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+	ip -n "$SRV" -batch - <<-EOF || { echo "FAIL: routes"; exit "$ksft_fail"; }
+		route add default via 10.0.1.1
+		route add default via fd00:1::1
+	EOF
+}
+
 # ---------------------------------------------------------------------------
 # The module
 

@@ -16,17 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 KEY=synguard-bgp-secret
 
-sg_require_root
-sg_require_cmd hping3 python3 insmod
-
-if sg_loaded; then
-	echo "SKIP: synguard is already loaded"
-	exit "$ksft_skip"
-fi
-
-setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-ip -n "$SRV" route add default via 10.0.1.1
+sg_setup_pair hping3 python3 insmod
 
 sg_peer_serve "$SRV" 10.0.1.2 179 --md5 "$KEY" --md5-peer 10.0.1.1 ||
 	{ echo "SKIP: no TCP-MD5 listener (CONFIG_TCP_MD5SIG?)"; exit "$ksft_skip"; }

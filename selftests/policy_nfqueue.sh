@@ -15,17 +15,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-sg_require_root
-sg_require_cmd hping3 nft python3 insmod
-
-if sg_loaded; then
-	echo "SKIP: synguard is already loaded"
-	exit "$ksft_skip"
-fi
-
-setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-ip -n "$SRV" route add default via 10.0.1.1
+sg_setup_pair hping3 nft python3 insmod
 
 if ! ip netns exec "$SRV" nft -f - <<NFT; then
 table inet q {
@@ -58,6 +48,7 @@ sg_regimes cases "$SRV" "$CLI" 10.0.1.2 8080
 
 # The queue's own count of the packets it took (id_sequence): the flood
 # did go through userspace.
+# shellcheck disable=SC2016 # awk's $1 and $8
 queued=$(ip netns exec "$SRV" awk '$1 == 3 { print $8 }' /proc/net/netfilter/nfnetlink_queue)
 if ((${queued:-0} > 1000)); then
 	sg_pass "the flood went through the queue ($queued packets)"

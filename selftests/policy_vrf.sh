@@ -16,16 +16,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-sg_require_root
-sg_require_cmd hping3 python3 insmod
-
-if sg_loaded; then
-	echo "SKIP: synguard is already loaded"
-	exit "$ksft_skip"
-fi
-
-setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+sg_setup_pair hping3 python3 insmod
 if ! ip -n "$SRV" link add vrf-blue type vrf table 10 2>/dev/null; then
 	echo "SKIP: no VRF support (CONFIG_NET_VRF)"
 	exit "$ksft_skip"
@@ -49,7 +40,7 @@ cases()
 	local acc srv fam unbound
 
 	for acc in 0 1; do
-		ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_l3mdev_accept=$acc
+		ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_l3mdev_accept="$acc"
 		unbound=refused
 		((acc)) && unbound=ok
 		for fam in 4 6; do

@@ -12,21 +12,11 @@
 
 source "$(dirname "$0")/lib.sh"
 
-sg_require_root
-sg_require_cmd hping3 python3 insmod
-
-if sg_loaded; then
-	echo "SKIP: synguard is already loaded"
-	exit "$ksft_skip"
-fi
-
-setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
+sg_setup_pair hping3 python3 insmod
 ip -n "$CLI" -batch - <<EOF || { echo "FAIL: addresses"; exit "$ksft_fail"; }
 addr add 10.0.1.3/24 dev veth0
 addr add fd00:1::3/64 dev veth0 nodad
 EOF
-ip -n "$SRV" route add default via 10.0.1.1
 
 # sas NS: the same four security associations on both ends.
 sas()
