@@ -10,14 +10,22 @@
  * allocation storm; when a bucket has no free slot, the table counts as
  * full, which alone puts the namespace in cookie mode.
  *
- * Beside it, a fixed array of counters indexed by a hash of the source
- * prefix (/32 and /64 by default) counts the half-opens per source.
- * Collisions can only over-count, and an over-counted source merely gets
- * cookies, which still work.
+ * Beside it, fixed arrays indexed by a hash of the source prefix (/32
+ * and /64 by default) count the half-opens each source holds and the
+ * handshakes it recently completed (its credit: see sg_halfopen_add()).
+ * Collisions can only over-count half-opens or share credit, and a
+ * source that gets cookies for it merely gets cookies, which still work.
+ *
+ * What the packet path writes, and where, is laid out for many CPUs: the
+ * number of live slots is a percpu_counter, and the per-source counts
+ * are split into shards, a CPU counting into its own shard, so that one
+ * busy source (a load balancer, a NAT gateway) does not make every CPU
+ * write one cache line. Documentation/synguard.rst shows the layouts.
  */
 
 #include <linux/jiffies.h>
 #include <linux/log2.h>
+#include <linux/percpu_counter.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/siphash.h>
@@ -30,6 +38,13 @@
 
 #define SG_WAYS 4
 
+/* Per-source count shards: up to this many, one per CPU below it. */
+#define SG_SRC_SHARDS 8
+
+/* Buckets the expiry visits per RCU read section, and per second. */
+#define SG_EXPIRE_BATCH 1024U
+#define SG_EXPIRE_BUDGET 65536U
+
 /* 48 bytes: see the comment at the top. family == 0 marks a free slot. */
 struct sg_ho_entry {
 	__be32 saddr[4];
@@ -38,9 +53,9 @@ struct sg_ho_entry {
 	__be16 dport;
 	u32 isn;		/* the client's initial sequence number */
 	u32 stamp;		/* jiffies when the SYN was seen */
-	u16 src;		/* index into sg_halfopen.src_count */
+	u16 src;		/* index into the per-source arrays */
 	u8 family;
-	u8 pad;
+	u8 shard;		/* the src_count shard it was counted in */
 };
 
 /*
@@ -54,14 +69,36 @@ struct sg_ho_bucket {
 	struct sg_ho_entry e[SG_WAYS];
 };
 
+/*
+ * The first cache line is read by every segment and written only when
+ * the table is made. The live-slot count gets a line of its own: its
+ * shared part is written once per batch of per-CPU changes. Buckets
+ * start on a line of their own, so bucket 0's lock shares nothing.
+ */
 struct sg_halfopen {
 	u32 mask;		/* buckets - 1 */
-	u32 src_mask;		/* source counters - 1 */
-	atomic_t count;		/* live slots, over all buckets */
-	atomic_t *src_count;
+	u32 src_mask;		/* per-source entries per shard - 1 */
+	u32 src_shards;		/* shards of src_count */
+	u32 pad;
 	siphash_key_t key;
+	/*
+	 * src_shards arrays of src_mask + 1 counts, one after the other:
+	 * half-opens per source prefix. An entry is counted in the shard
+	 * of the CPU that added it and uncounted there.
+	 */
+	atomic_t *src_count;
+	/*
+	 * Handshakes completed per source prefix, halved every second:
+	 * the low 24 bits count, the high 8 hold the second (jiffies / HZ,
+	 * modulo 256) the count is of. Written without a lock: a race
+	 * loses a count, which costs nothing but a little credit.
+	 */
+	u32 *src_credit;
 	struct rcu_head rcu;
-	struct sg_ho_bucket buckets[];
+
+	struct percpu_counter count ____cacheline_aligned_in_smp;
+
+	struct sg_ho_bucket buckets[] ____cacheline_aligned_in_smp;
 };
 
 static_assert(sizeof(struct sg_ho_entry) == 48);
@@ -80,6 +117,7 @@ static struct sg_halfopen *sg_ho_alloc(u32 size)
 	u32 nbuckets = roundup_pow_of_two(DIV_ROUND_UP(size, SG_WAYS));
 	/* The source index is a u16. */
 	u32 nsrc = min_t(u32, nbuckets * SG_WAYS, 1U << 16);
+	u32 shards = min_t(u32, nr_cpu_ids, SG_SRC_SHARDS);
 	struct sg_halfopen *t;
 	u32 i;
 
@@ -94,21 +132,36 @@ static struct sg_halfopen *sg_ho_alloc(u32 size)
 		      SG_TABLE_GFP | __GFP_ZERO);
 	if (!t)
 		return NULL;
-	t->src_count = kvcalloc(nsrc, sizeof(*t->src_count), SG_TABLE_GFP);
-	if (!t->src_count) {
-		vfree(t);
-		return NULL;
-	}
+	t->src_count = kvcalloc(nsrc * shards, sizeof(*t->src_count),
+				SG_TABLE_GFP);
+	if (!t->src_count)
+		goto err_free_table;
+	t->src_credit = kvcalloc(nsrc, sizeof(*t->src_credit), SG_TABLE_GFP);
+	if (!t->src_credit)
+		goto err_free_src_count;
+	if (percpu_counter_init(&t->count, 0, GFP_KERNEL_ACCOUNT))
+		goto err_free_src_credit;
 	t->mask = nbuckets - 1;
 	t->src_mask = nsrc - 1;
+	t->src_shards = shards;
 	get_random_bytes(&t->key, sizeof(t->key));
 	for (i = 0; i < nbuckets; i++)
 		spin_lock_init(&t->buckets[i].lock);
 	return t;
+
+err_free_src_credit:
+	kvfree(t->src_credit);
+err_free_src_count:
+	kvfree(t->src_count);
+err_free_table:
+	vfree(t);
+	return NULL;
 }
 
 static void sg_ho_free(struct sg_halfopen *t)
 {
+	percpu_counter_destroy(&t->count);
+	kvfree(t->src_credit);
 	kvfree(t->src_count);
 	vfree(t);
 }
@@ -188,14 +241,57 @@ static bool sg_ho_expired(const struct sg_ho_entry *e, u32 now, u32 timeout)
 	return now - e->stamp > timeout;
 }
 
+/* Live slots change by one at a time; the shared sum every this many. */
+#define SG_COUNT_BATCH 16
+
+static atomic_t *sg_ho_src_count(const struct sg_halfopen *t, u32 shard,
+				 u16 src)
+{
+	return &t->src_count[shard * (t->src_mask + 1) + src];
+}
+
+/* Half-opens source @src holds, over all shards. */
+static u32 sg_ho_src_held(const struct sg_halfopen *t, u16 src)
+{
+	u32 shard, n = 0;
+
+	for (shard = 0; shard < t->src_shards; shard++)
+		n += atomic_read(sg_ho_src_count(t, shard, src));
+	return n;
+}
+
+#define SG_CREDIT_BITS 24
+#define SG_CREDIT_MASK ((1U << SG_CREDIT_BITS) - 1)
+
+/* The credit of @src now: its count, halved for every second since. */
+static u32 sg_ho_credit(const struct sg_halfopen *t, u16 src, u32 sec)
+{
+	u32 v = READ_ONCE(t->src_credit[src]);
+	u32 age = (sec - (v >> SG_CREDIT_BITS)) & 0xff;
+
+	return age >= SG_CREDIT_BITS ? 0 : (v & SG_CREDIT_MASK) >> age;
+}
+
+static u32 sg_seconds(void)
+{
+	return (jiffies / HZ) & 0xff;
+}
+
 /* Frees slot @e; the bucket lock is held. */
 static void sg_ho_release(struct sg_halfopen *t, struct sg_ho_entry *e)
 {
-	atomic_dec(&t->src_count[e->src]);
-	atomic_dec(&t->count);
+	atomic_dec(sg_ho_src_count(t, e->shard, e->src));
+	percpu_counter_add_batch(&t->count, -1, SG_COUNT_BATCH);
 	WRITE_ONCE(e->family, 0);
 }
 
+/*
+ * Tracks a SYN. A source prefix may hold source_limit half-opens, plus
+ * one for every handshake it completed lately (its credit, halved each
+ * second): a NAT gateway or load balancer whose clients complete their
+ * handshakes is not held to the limit of a stranger, while a source that
+ * only sends SYNs is.
+ */
 enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 				  const struct sg_tuple *tp, u32 isn)
 {
@@ -204,7 +300,7 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	u32 limit = READ_ONCE(sn->cfg.source_limit);
 	struct sg_ho_bucket *b = &t->buckets[sg_ho_hash(t, tp) & t->mask];
 	struct sg_ho_entry *e, *free = NULL;
-	u32 now = jiffies;
+	u32 now = jiffies, held, shard;
 	u16 src;
 	int i;
 
@@ -232,12 +328,16 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	}
 
 	src = sg_ho_src(t, sn, tp);
-	if (atomic_read(&t->src_count[src]) >= limit) {
+	held = sg_ho_src_held(t, src);
+	if (held >= limit &&
+	    held - limit >= sg_ho_credit(t, src, sg_seconds())) {
 		spin_unlock_bh(&b->lock);
 		return SG_HO_SOURCE_LIMIT;
 	}
-	atomic_inc(&t->src_count[src]);
-	atomic_inc(&t->count);
+	/* Any shard will do to uncount it; the local one spreads writes. */
+	shard = raw_smp_processor_id() % t->src_shards;
+	atomic_inc(sg_ho_src_count(t, shard, src));
+	percpu_counter_add_batch(&t->count, 1, SG_COUNT_BATCH);
 	memcpy(free->saddr, tp->saddr, sizeof(free->saddr));
 	memcpy(free->daddr, tp->daddr, sizeof(free->daddr));
 	WRITE_ONCE(free->sport, tp->sport);
@@ -245,21 +345,34 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	free->isn = isn;
 	free->stamp = now;
 	free->src = src;
+	free->shard = shard;
 	WRITE_ONCE(free->family, tp->family);
 	spin_unlock_bh(&b->lock);
 	return SG_HO_ADDED;
 }
 
+/* One more completed handshake to the credit of source @src. */
+static void sg_ho_credit_add(struct sg_halfopen *t, u16 src)
+{
+	u32 sec = sg_seconds();
+	u32 n = sg_ho_credit(t, src, sec);
+
+	if (n < SG_CREDIT_MASK)
+		n++;
+	WRITE_ONCE(t->src_credit[src], sec << SG_CREDIT_BITS | n);
+}
+
 /*
  * Finds the entry for @tp; with @seq, only if the client's ACK carries
- * the sequence number that follows its SYN.
+ * the sequence number that follows its SYN. Returns the entry's age in
+ * jiffies, or -1 when there is none.
  */
-static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
+static long sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 			 bool check_seq, u32 seq)
 {
 	struct sg_halfopen *t = rcu_dereference(sn->table);
 	struct sg_ho_bucket *b = &t->buckets[sg_ho_hash(t, tp) & t->mask];
-	bool found = false;
+	long age = -1;
 	int i;
 
 	/*
@@ -273,7 +386,7 @@ static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 		    READ_ONCE(b->e[i].dport) == tp->dport)
 			break;
 	if (i == SG_WAYS)
-		return false;
+		return -1;
 
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < SG_WAYS; i++) {
@@ -281,63 +394,107 @@ static bool sg_ho_remove(struct sg_net *sn, const struct sg_tuple *tp,
 
 		if (e->family && sg_ho_match(e, tp) &&
 		    (!check_seq || seq == e->isn + 1)) {
+			age = (u32)jiffies - e->stamp;
+			if (check_seq)
+				sg_ho_credit_add(t, e->src);
 			sg_ho_release(t, e);
-			found = true;
 			break;
 		}
 	}
 	spin_unlock_bh(&b->lock);
-	return found;
+	return age;
 }
 
+/*
+ * The handshake of @tp completed: forget it, credit its source and add
+ * how long it took, in milliseconds, to *@ms. Returns whether it was
+ * tracked.
+ */
 bool sg_halfopen_complete(struct sg_net *sn, const struct sg_tuple *tp,
-			  u32 seq)
+			  u32 seq, u32 *ms)
 {
-	return sg_ho_remove(sn, tp, true, seq);
+	long age = sg_ho_remove(sn, tp, true, seq);
+
+	if (age < 0)
+		return false;
+	*ms = jiffies_to_msecs(age);
+	return true;
 }
 
 bool sg_halfopen_reset(struct sg_net *sn, const struct sg_tuple *tp)
 {
-	return sg_ho_remove(sn, tp, false, 0);
+	return sg_ho_remove(sn, tp, false, 0) >= 0;
 }
 
-/* Ages out forgotten SYNs; called from the policy work once a second. */
-unsigned int sg_halfopen_expire(struct sg_net *sn)
+/*
+ * Ages out forgotten SYNs; called from the policy work once a second,
+ * in process context. Visits at most SG_EXPIRE_BUDGET buckets a call,
+ * resuming at *@cursor, and reschedules between batches; a table that
+ * holds nothing is not visited at all. What it misses meanwhile the
+ * packet path expires as it meets it (sg_halfopen_add()).
+ */
+unsigned int sg_halfopen_expire(struct sg_net *sn, u32 *cursor)
 {
 	u32 timeout = msecs_to_jiffies(READ_ONCE(sn->cfg.halfopen_timeout));
+	u32 now = jiffies, visited = 0, nbuckets, n, i, j;
 	unsigned int expired = 0;
 	struct sg_halfopen *t;
-	u32 now = jiffies;
-	u32 i, j;
 
-	rcu_read_lock();
-	t = rcu_dereference(sn->table);
-	for (i = 0; i <= t->mask; i++) {
-		struct sg_ho_bucket *b = &t->buckets[i];
-
-		spin_lock_bh(&b->lock);
-		for (j = 0; j < SG_WAYS; j++) {
-			struct sg_ho_entry *e = &b->e[j];
-
-			if (e->family && sg_ho_expired(e, now, timeout)) {
-				sg_ho_release(t, e);
-				expired++;
-			}
+	for (;;) {
+		rcu_read_lock();
+		t = rcu_dereference(sn->table);
+		nbuckets = min(t->mask + 1, SG_EXPIRE_BUDGET);
+		if (visited >= nbuckets || percpu_counter_sum(&t->count) <= 0) {
+			rcu_read_unlock();
+			break;
 		}
-		spin_unlock_bh(&b->lock);
+		n = min(nbuckets - visited, SG_EXPIRE_BATCH);
+		for (i = 0; i < n; i++) {
+			struct sg_ho_bucket *b;
+
+			*cursor &= t->mask;
+			b = &t->buckets[*cursor];
+			spin_lock_bh(&b->lock);
+			for (j = 0; j < SG_WAYS; j++) {
+				struct sg_ho_entry *e = &b->e[j];
+
+				if (e->family &&
+				    sg_ho_expired(e, now, timeout)) {
+					sg_ho_release(t, e);
+					expired++;
+				}
+			}
+			spin_unlock_bh(&b->lock);
+			++*cursor;
+		}
+		visited += n;
+		rcu_read_unlock();
+		cond_resched();
 	}
-	rcu_read_unlock();
 	return expired;
 }
 
+/* Live slots, exactly: sums every CPU's share. For slow paths. */
 u32 sg_halfopen_count(struct sg_net *sn)
 {
-	u32 n;
+	s64 n;
 
 	rcu_read_lock();
-	n = atomic_read(&rcu_dereference(sn->table)->count);
+	n = percpu_counter_sum(&rcu_dereference(sn->table)->count);
 	rcu_read_unlock();
-	return n;
+	return max_t(s64, n, 0);
+}
+
+/*
+ * Whether the table holds at least @n live slots. From the packet path:
+ * it adds up every CPU's share only when the running total is too close
+ * to @n to tell.
+ */
+bool sg_halfopen_count_reaches(struct sg_net *sn, u32 n)
+{
+	struct sg_halfopen *t = rcu_dereference(sn->table);
+
+	return __percpu_counter_compare(&t->count, n, SG_COUNT_BATCH) >= 0;
 }
 
 /* The number of slots the table really has: table_size rounded up. */

@@ -40,10 +40,11 @@ int sg_halfopen_resize(struct sg_net *sn, u32 size);
 enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 				  const struct sg_tuple *t, u32 isn);
 bool sg_halfopen_complete(struct sg_net *sn, const struct sg_tuple *t,
-			  u32 seq);
+			  u32 seq, u32 *ms);
 bool sg_halfopen_reset(struct sg_net *sn, const struct sg_tuple *t);
-unsigned int sg_halfopen_expire(struct sg_net *sn);
+unsigned int sg_halfopen_expire(struct sg_net *sn, u32 *cursor);
 u32 sg_halfopen_count(struct sg_net *sn);
+bool sg_halfopen_count_reaches(struct sg_net *sn, u32 n);
 
 /* A copy of one tracked entry, for the netlink dumps. */
 struct sg_ho_view {

@@ -33,6 +33,7 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/xfrm.h>
 #include <net/tcp.h>
 
@@ -176,22 +177,29 @@ static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
 
 /*
  * Tracks a SYN that would go to the kernel. Returns true when it should
- * get a cookie instead: no room in the table, or its source holds too
- * many half-opens already.
+ * get a cookie instead: the listener's own SYN queue is full (the kernel
+ * would answer with a cookie itself), no room in the table, or its
+ * source holds too many half-opens already (policy.c).
  */
-static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt)
+static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
+			 const struct sock *lsk)
 {
+	if (inet_csk_reqsk_queue_is_full(lsk)) {
+		sg_stat_inc(sn, LISTENER_FULL);
+		return true;
+	}
+
 	switch (sg_halfopen_add(sn, &pkt->t, ntohl(pkt->th->seq))) {
 	case SG_HO_ADDED:
 		sg_stat_inc(sn, HALFOPEN_ADDED);
-		if (sg_halfopen_count(sn) >= READ_ONCE(sn->cfg.halfopen_high))
-			sg_policy_enter(sn);
+		if (sg_halfopen_count_reaches(sn, sg_halfopen_enter(sn)))
+			sg_policy_enter(sn, SYNGUARD_REASON_HALFOPENS);
 		return false;
 	case SG_HO_REFRESHED:
 		return false;
 	case SG_HO_FULL:
 		sg_stat_inc(sn, TABLE_FULL);
-		sg_policy_enter(sn);
+		sg_policy_enter(sn, SYNGUARD_REASON_TABLE_FULL);
 		return true;
 	case SG_HO_SOURCE_LIMIT:
 		sg_stat_inc(sn, SOURCE_LIMIT_HITS);
@@ -229,7 +237,8 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	else if (mode == SYNGUARD_MODE_AUTO && sg_under_attack(sn))
 		cookie = true;
 	else
-		cookie = sg_track_syn(sn, pkt) && mode == SYNGUARD_MODE_AUTO;
+		cookie = sg_track_syn(sn, pkt, lsk) &&
+			 mode == SYNGUARD_MODE_AUTO;
 	if (!cookie)
 		goto pass;
 
@@ -258,17 +267,41 @@ static bool sg_cookies_out(const struct sg_net *sn, u32 mode)
 				     TCP_SYNCOOKIE_VALID));
 }
 
+/*
+ * A segment conntrack has seen before in this connection: the entry was
+ * confirmed by an earlier packet. Without a socket it is a late segment
+ * of a connection that is gone (a retransmitted FIN's ACK), which the
+ * kernel answers with a reset, not a forged cookie.
+ */
+static bool sg_conntrack_knows(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct && nf_ct_is_confirmed(ct);
+}
+
 static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 			   const struct sg_pkt *pkt, u32 mode)
 {
+	const struct tcphdr *th = pkt->th;
 	struct sock *lsk;
+	u32 ms;
 
 	if (mode != SYNGUARD_MODE_ALWAYS &&
-	    sg_halfopen_complete(sn, &pkt->t, ntohl(pkt->th->seq))) {
+	    sg_halfopen_complete(sn, &pkt->t, ntohl(th->seq), &ms)) {
 		sg_stat_inc(sn, HALFOPEN_COMPLETED);
+		sg_stat_add(sn, HANDSHAKE_MS, ms);
 		return NF_ACCEPT;
 	}
 	if (!sg_cookies_out(sn, mode))
+		return NF_ACCEPT;
+	/*
+	 * Early demux found the connection's socket (or request socket)
+	 * already, with its reference: the kernel delivers the segment
+	 * there, and a second lookup would only cost a get and a put.
+	 */
+	if (skb->sk && skb->sk->sk_state != TCP_LISTEN)
 		return NF_ACCEPT;
 
 	lsk = sg_local_listener(sn->net, skb, pkt);
@@ -279,13 +312,26 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, BAD_CHECKSUM);
 		return NF_DROP;
 	}
-	if (!sg_cookie_ack_valid(skb, pkt)) {
-		sg_stat_inc(sn, COOKIES_REJECTED);
+	if (sg_cookie_ack_valid(skb, pkt)) {
+		tcp_synq_overflow(lsk);
+		sg_stat_inc(sn, COOKIES_VALIDATED);
+		return NF_ACCEPT;
+	}
+	if (sg_conntrack_knows(skb))
+		return NF_ACCEPT;
+	/*
+	 * Data or a FIN without a socket: most likely a segment of a cookie
+	 * connection that overtook the ACK completing it (on another CPU,
+	 * or reordered on the way). The kernel would reset the connection;
+	 * dropped, it is sent again once the connection exists. A cookie
+	 * ACK carries neither; a forged one is a bare ACK.
+	 */
+	if (th->fin || skb->len > pkt->thoff + th->doff * 4) {
+		sg_stat_inc(sn, ACKS_UNMATCHED);
 		return NF_DROP;
 	}
-	tcp_synq_overflow(lsk);
-	sg_stat_inc(sn, COOKIES_VALIDATED);
-	return NF_ACCEPT;
+	sg_stat_inc(sn, COOKIES_REJECTED);
+	return NF_DROP;
 }
 
 static unsigned int sg_classify(struct sg_net *sn, struct sk_buff *skb,

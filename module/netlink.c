@@ -28,6 +28,7 @@
 #include "filter.h"
 #include "halfopen.h"
 #include "netlink.h"
+#include "policy.h"
 
 static struct genl_family sg_genl_family;
 
@@ -171,7 +172,14 @@ static int sg_put_state(struct sk_buff *skb, struct sg_net *sn)
 	    (loose >= 0 &&
 	     nla_put_u8(skb, SYNGUARD_A_STATE_CT_TCP_LOOSE, loose)) ||
 	    nla_put_u32(skb, SYNGUARD_A_STATE_TABLE_SLOTS,
-			sg_halfopen_slots(sn))) {
+			sg_halfopen_slots(sn)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_REASON, READ_ONCE(sn->reason)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_HALFOPEN_EXPECTED,
+			READ_ONCE(sn->halfopen_expected)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_HALFOPEN_ENTER,
+			sg_halfopen_enter(sn)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_UNANSWERED_RATE,
+			READ_ONCE(sn->unanswered_rate))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

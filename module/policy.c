@@ -1,19 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * When a namespace in `auto` answers SYNs with cookies.
+ * When a namespace in `auto` answers SYNs with cookies: on evidence of a
+ * flood, not on volume.
  *
- * Cookie mode starts on the packet path, at once, when any of these
- * holds for a SYN that would otherwise be tracked:
- *   - the namespace tracks halfopen_high half-open connections or more;
- *   - the table has no free slot for it.
- * A source prefix that holds source_limit half-opens gets cookies for its
- * own SYNs without switching the namespace.
+ * A legitimate half-open completes within a round trip; a flood's never
+ * does. By Little's law the half-opens that legitimate clients hold at
+ * any time are the rate of completed handshakes times the time they
+ * took, that is the milliseconds completed handshakes took per second
+ * (counter handshake_ms) divided by 1000. The policy work measures that
+ * each second and keeps its recent peak, decaying by an eighth a second
+ * and held while cookie mode is on: halfopen_expected is twice that.
  *
- * Cookie mode ends in the policy work, which runs once a second: after
- * `cooldown` consecutive seconds in which fewer than syn_rate_low SYNs
- * arrived and at most halfopen_low half-opens remained tracked. The gap
- * between the two watermarks and the cooldown keep a flood that pauses
- * for a moment from flapping the mode.
+ * Cookie mode starts on the packet path, at once, for a SYN that would
+ * otherwise be tracked, when
+ *   - the namespace tracks halfopen_high + halfopen_expected half-opens
+ *     (reason "halfopens": more than its completed handshakes explain);
+ *   - or the table has no free slot for it (reason "table_full").
+ * Two narrower answers never switch the namespace:
+ *   - a listener whose own SYN queue is full gets a cookie for the SYN,
+ *     exactly when the kernel would have sent one (listener_full);
+ *   - a source prefix holding source_limit half-opens, plus the
+ *     handshakes it completed lately, gets cookies for its own SYNs.
+ *
+ * Cookie mode ends in the policy work: after `cooldown` consecutive
+ * seconds in which fewer than syn_rate_low cookies went unanswered (sent
+ * but never returned as a valid ACK) and at most halfopen_low half-opens
+ * remained tracked. A busy server's cookies come back; a flood's do not.
  *
  * In `monitor` the same state is kept and shown, but never acted upon.
  */
@@ -31,7 +43,7 @@ void sg_config_defaults(struct sg_config *cfg)
 		.mode = SYNGUARD_MODE_AUTO,
 		.halfopen_high = 128,
 		.halfopen_low = 32,
-		.syn_rate_low = 1000,
+		.syn_rate_low = 100,
 		.cooldown = 5,
 		.halfopen_timeout = 5000,
 		.table_size = SG_DEFAULT_TABLE_SIZE,
@@ -57,42 +69,78 @@ int sg_mode_parse(const char *s)
 	return -EINVAL;
 }
 
-void sg_policy_enter(struct sg_net *sn)
+void sg_policy_enter(struct sg_net *sn, u8 reason)
 {
-	/* Many CPUs may cross the watermark at once; count one entry. */
+	/* Many CPUs may see the evidence at once; count one entry. */
 	if (!READ_ONCE(sn->under_attack) &&
-	    !cmpxchg(&sn->under_attack, false, true))
+	    !cmpxchg(&sn->under_attack, false, true)) {
+		WRITE_ONCE(sn->reason, reason);
 		this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_ENTRIES]);
+	}
+}
+
+/* How far counter @idx moved since the last second; remembers it. */
+static u64 sg_policy_delta(struct sg_net *sn, enum sg_stat idx)
+{
+	u64 now = sg_stat_sum(sn, idx), d = now - sn->last[idx];
+
+	sn->last[idx] = now;
+	return d;
+}
+
+/*
+ * The legitimate half-opens of the last second (x16, Little's law, see
+ * the top), and what the packet path may tolerate on top of the
+ * watermark.
+ */
+static void sg_policy_learn(struct sg_net *sn, u64 handshake_ms)
+{
+	u32 now_x16 = min_t(u64, handshake_ms * 16 / MSEC_PER_SEC, U32_MAX / 2);
+
+	if (READ_ONCE(sn->under_attack))
+		return;
+	sn->legit_x16 = max(now_x16, sn->legit_x16 - sn->legit_x16 / 8);
+	WRITE_ONCE(sn->halfopen_expected, sn->legit_x16 * 2 / 16);
 }
 
 static void sg_policy_work(struct work_struct *work)
 {
 	struct sg_net *sn = container_of(to_delayed_work(work), struct sg_net,
 					 policy_work);
+	u64 sent, validated, handshake_ms;
 	unsigned int expired;
-	u64 total;
 
-	expired = sg_halfopen_expire(sn);
+	/* Off: the hooks count nothing, and nothing is tracked to expire. */
+	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)
+		goto out;
+
+	expired = sg_halfopen_expire(sn, &sn->expire_cursor);
 	if (expired)
 		this_cpu_add(sn->stats->c[SG_STAT_HALFOPEN_EXPIRED], expired);
 
-	total = sg_stat_sum(sn, SG_STAT_SYN_RECEIVED);
-	sn->syn_rate = total - sn->last_syn_total;
-	sn->last_syn_total = total;
+	WRITE_ONCE(sn->syn_rate, sg_policy_delta(sn, SG_STAT_SYN_RECEIVED));
+	handshake_ms = sg_policy_delta(sn, SG_STAT_HANDSHAKE_MS);
+	sent = sg_policy_delta(sn, SG_STAT_COOKIES_SENT);
+	validated = sg_policy_delta(sn, SG_STAT_COOKIES_VALIDATED);
+	WRITE_ONCE(sn->unanswered_rate,
+		   min_t(u64, sent > validated ? sent - validated : 0,
+			 U32_MAX));
+	sg_policy_learn(sn, handshake_ms);
 
 	if (READ_ONCE(sn->under_attack)) {
-		if (sn->syn_rate < READ_ONCE(sn->cfg.syn_rate_low) &&
+		if (sn->unanswered_rate < READ_ONCE(sn->cfg.syn_rate_low) &&
 		    sg_halfopen_count(sn) <= READ_ONCE(sn->cfg.halfopen_low))
 			sn->calm_seconds++;
 		else
 			sn->calm_seconds = 0;
 		if (sn->calm_seconds >= READ_ONCE(sn->cfg.cooldown)) {
+			WRITE_ONCE(sn->reason, SYNGUARD_REASON_NONE);
 			WRITE_ONCE(sn->under_attack, false);
 			sn->calm_seconds = 0;
 			this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_EXITS]);
 		}
 	}
-
+out:
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }
 

@@ -7,11 +7,18 @@
 void sg_config_defaults(struct sg_config *cfg);
 void sg_policy_init(struct sg_net *sn);
 void sg_policy_stop(struct sg_net *sn);
-void sg_policy_enter(struct sg_net *sn);
+void sg_policy_enter(struct sg_net *sn, u8 reason);
 
 static inline bool sg_under_attack(const struct sg_net *sn)
 {
 	return READ_ONCE(sn->under_attack);
+}
+
+/* Tracked half-opens at which cookie mode starts: see policy.c. */
+static inline u32 sg_halfopen_enter(const struct sg_net *sn)
+{
+	return READ_ONCE(sn->cfg.halfopen_high) +
+	       READ_ONCE(sn->halfopen_expected);
 }
 
 int sg_mode_parse(const char *s);

@@ -16,12 +16,15 @@
 	X(COOKIES_SENT,		cookies_sent)			\
 	X(COOKIES_VALIDATED,	cookies_validated)		\
 	X(COOKIES_REJECTED,	cookies_rejected)		\
+	X(ACKS_UNMATCHED,	acks_unmatched)			\
 	X(HALFOPEN_ADDED,	halfopen_added)			\
 	X(HALFOPEN_COMPLETED,	halfopen_completed)		\
+	X(HANDSHAKE_MS,		handshake_ms)			\
 	X(HALFOPEN_RESET,	halfopen_reset)			\
 	X(HALFOPEN_EXPIRED,	halfopen_expired)		\
 	X(TABLE_FULL,		table_full)			\
 	X(SOURCE_LIMIT_HITS,	source_limit_hits)		\
+	X(LISTENER_FULL,	listener_full)			\
 	X(COOKIE_MODE_ENTRIES,	cookie_mode_entries)		\
 	X(COOKIE_MODE_EXITS,	cookie_mode_exits)		\
 	X(SYNCOOKIES_DISABLED,	syncookies_disabled)		\
@@ -51,5 +54,7 @@ struct sg_stats {
 };
 
 #define sg_stat_inc(sn, idx) this_cpu_inc((sn)->stats->c[SG_STAT_##idx])
+#define sg_stat_add(sn, idx, n) \
+	this_cpu_add((sn)->stats->c[SG_STAT_##idx], (n))
 
 #endif /* _SG_STATS_H */

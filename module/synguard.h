@@ -55,17 +55,26 @@ struct sg_net {
 	struct sg_allow __rcu *allow;
 
 	/*
-	 * Cookie mode. Set from the packet path the moment a watermark is
-	 * crossed; cleared only by the policy work. Both with WRITE_ONCE().
+	 * Cookie mode. Set from the packet path the moment the evidence is
+	 * there, with the reason; cleared only by the policy work. All with
+	 * WRITE_ONCE(). halfopen_expected is written by the policy work and
+	 * read by every tracked SYN.
 	 */
 	bool under_attack;
-	unsigned long last_cookie;	/* jiffies of the last cookie sent */
+	u8 reason;			/* enum synguard_reason */
+	u32 halfopen_expected;		/* see policy.c */
+
+	/* Written at most once a jiffy by the CPUs sending cookies. */
+	unsigned long last_cookie ____cacheline_aligned_in_smp;
 
 	/* Owned by the policy work, which runs once a second. */
-	struct delayed_work policy_work;
-	u64 last_syn_total;
-	u32 syn_rate;
+	struct delayed_work policy_work ____cacheline_aligned_in_smp;
+	u64 last[SG_STAT_MAX];		/* the counters a second ago */
+	u32 legit_x16;			/* legitimate half-opens, x16 */
+	u32 syn_rate;			/* SYNs last second (shown) */
+	u32 unanswered_rate;		/* cookies not validated (shown) */
 	u32 calm_seconds;
+	u32 expire_cursor;		/* sg_halfopen_expire() resumes here */
 
 	struct mutex lock;		/* config writers, table and filter swaps */
 	struct list_head list;		/* on sg_nets, under sg_nets_lock */

@@ -33,10 +33,7 @@ sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 sg_load mode=always || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
 
 # kstat NAME: the server's TcpExt counter NAME (absolute).
-kstat()
-{
-	ip netns exec "$SRV" nstat -asz "$1" | awk -v n="$1" '$1 == n { print $2 }'
-}
+kstat() { sg_nstat "$SRV" "$1"; }
 
 # transfer_case LABEL SYSCTL=VALUE...: set the server sysctls, then move
 # data both ways over IPv4 and IPv6 through cookie connections.

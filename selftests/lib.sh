@@ -633,6 +633,51 @@ sg_regimes()
 }
 
 # ---------------------------------------------------------------------------
+# A busy day (legit_load.py): many clients far away, no flood
+
+SG_BUSY_SOURCES=10.0.9.0/24
+
+# sg_busy_clients NS DEV DELAY [JITTER]: the clients in NS are DELAY away
+# (netem on DEV, with a queue deep enough for a busy day's packets in
+# flight; a JITTER reorders segments as they go) and
+# may bind any address of $SG_BUSY_SOURCES (AnyIP), whose replies NS's
+# peer must route back to NS.
+sg_busy_clients()
+{
+	ip -n "$1" route add local "$SG_BUSY_SOURCES" dev lo &&
+		ip netns exec "$1" tc qdisc add dev "$2" root netem \
+			delay "${@:3}" limit 100000
+}
+
+# sg_busy_load NS ADDR PORT ARGS...: legit_load.py's clients in NS against
+# ADDR:PORT (ARGS: --rate R --seconds S ...); prints its JSON.
+sg_busy_load()
+{
+	ip netns exec "$1" python3 "$SG_LIB_DIR/legit_load.py" load "$2" "$3" \
+		--sources "$SG_BUSY_SOURCES" "${@:4}"
+}
+
+# sg_watch_max COUNTER FILE: the largest value of sysfs counter COUNTER
+# seen, in FILE, every 100 ms until killed. Run it in the background.
+sg_watch_max()
+{
+	local max=0 v
+
+	echo 0 >"$2"
+	while :; do
+		v=$(sg_counter "$1") || return 1
+		((v > max)) && max=$v && echo "$max" >"$2"
+		sleep 0.1
+	done
+}
+
+# sg_nstat NS NAME: the kernel's counter NAME (nstat -a) in namespace NS.
+sg_nstat()
+{
+	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# ---------------------------------------------------------------------------
 # Cleanup
 
 # sg_cleanup: stop background jobs, delete namespaces, unload the module if

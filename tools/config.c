@@ -36,6 +36,7 @@ struct config {
 	uint32_t value[NSETTINGS];
 	bool under_attack;
 	uint32_t syn_rate, halfopen_current, table_slots;
+	uint32_t reason, halfopen_expected, halfopen_enter, unanswered_rate;
 	int tcp_syncookies;
 	int ct_tcp_loose;	/* -1: nf_conntrack not loaded */
 };
@@ -68,11 +69,35 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 			mnl_attr_get_u32(st[SYNGUARD_A_STATE_HALFOPEN_CURRENT]);
 	if (st[SYNGUARD_A_STATE_TABLE_SLOTS])
 		c->table_slots = mnl_attr_get_u32(st[SYNGUARD_A_STATE_TABLE_SLOTS]);
+	if (st[SYNGUARD_A_STATE_REASON])
+		c->reason = mnl_attr_get_u32(st[SYNGUARD_A_STATE_REASON]);
+	if (st[SYNGUARD_A_STATE_HALFOPEN_EXPECTED])
+		c->halfopen_expected =
+			mnl_attr_get_u32(st[SYNGUARD_A_STATE_HALFOPEN_EXPECTED]);
+	if (st[SYNGUARD_A_STATE_HALFOPEN_ENTER])
+		c->halfopen_enter =
+			mnl_attr_get_u32(st[SYNGUARD_A_STATE_HALFOPEN_ENTER]);
+	if (st[SYNGUARD_A_STATE_UNANSWERED_RATE])
+		c->unanswered_rate =
+			mnl_attr_get_u32(st[SYNGUARD_A_STATE_UNANSWERED_RATE]);
 	c->tcp_syncookies = st[SYNGUARD_A_STATE_TCP_SYNCOOKIES] ?
 		mnl_attr_get_u8(st[SYNGUARD_A_STATE_TCP_SYNCOOKIES]) : -1;
 	c->ct_tcp_loose = st[SYNGUARD_A_STATE_CT_TCP_LOOSE] ?
 		mnl_attr_get_u8(st[SYNGUARD_A_STATE_CT_TCP_LOOSE]) : -1;
 	return MNL_CB_OK;
+}
+
+/* What started cookie mode (enum synguard_reason), in words. */
+static const char *flood_reason(const struct config *c)
+{
+	switch (c->reason) {
+	case SYNGUARD_REASON_HALFOPENS:
+		return "flood detected: more half-opens than completed handshakes explain";
+	case SYNGUARD_REASON_TABLE_FULL:
+		return "flood detected: the half-open table filled up";
+	default:
+		return "flood detected";
+	}
 }
 
 /* Whether SYNs to listeners get cookies now, and why (or why not). */
@@ -83,8 +108,7 @@ static bool cookie_mode(const struct config *c, const char **why)
 		*why = "mode always";
 		return true;
 	case SYNGUARD_MODE_AUTO:
-		*why = c->under_attack ? "flood detected" :
-					 "no flood detected";
+		*why = c->under_attack ? flood_reason(c) : "no flood detected";
 		return c->under_attack;
 	case SYNGUARD_MODE_MONITOR:
 		*why = c->under_attack ? "monitor mode: flood detected, not acting" :
@@ -149,7 +173,10 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_str("reason", why);
 		json_bool("under_attack", c.under_attack);
 		json_u64("syn_rate", c.syn_rate);
+		json_u64("unanswered_rate", c.unanswered_rate);
 		json_u64("halfopen_current", c.halfopen_current);
+		json_u64("halfopen_expected", c.halfopen_expected);
+		json_u64("halfopen_enter", c.halfopen_enter);
 		json_u64("table_slots", c.table_slots);
 		for (i = 0; i < (int)NSETTINGS; i++)
 			json_u64(settings[i].key, c.value[i]);
@@ -175,9 +202,12 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	} else {
 		printf("mode: %s\n", sg_mode_name(c.mode));
 		printf("cookie mode: %s (%s)\n", on ? "on" : "off", why);
-		printf("syn rate: %u/s\n", c.syn_rate);
+		printf("syn rate: %u/s, unanswered cookies: %u/s\n", c.syn_rate,
+		       c.unanswered_rate);
 		printf("half-open: %u tracked, %u slots\n", c.halfopen_current,
 		       c.table_slots);
+		printf("cookie mode starts at: %u half-opens (%u expected from completed handshakes)\n",
+		       c.halfopen_enter, c.halfopen_expected);
 		for (i = 0; i < (int)NSETTINGS; i++)
 			printf("%s: %u\n", settings[i].key, c.value[i]);
 		printf("ports: ");

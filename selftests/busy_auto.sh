@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# A busy day is not a flood: `auto` sends no cookie to legitimate load
+# that today's watermark alone would have taken for one.
+#
+#   $CLI: veth0 10.0.1.1, netem  <---->  $SRV: veth0 10.0.1.2
+#         clients from 10.0.9.0/24          asyncio echo server,
+#         (AnyIP), $DELAY away               backlog 4096
+#
+# legit_load.py opens $RATE connections a second (reached over $RAMP s)
+# for $SECONDS s, each from the next of 254 sources, each exchanging
+# data. At that rate and round trip the server holds more than
+# halfopen_high (128) half-opens without any attack.
+#
+# Without the module: the kernel serves every connection without a
+# cookie (the reference). With synguard in auto: every connection
+# succeeds, no cookie is sent, cookie mode never starts, and the
+# half-opens tracked did reach 140 or more.
+
+source "$(dirname "$0")/lib.sh"
+
+PORT=8080
+SRV_IP=10.0.1.2
+RATE=300
+RAMP=5
+SECONDS_=15
+DELAY=600ms
+
+sg_setup_pair python3 tc nstat
+sg_busy_clients "$CLI" veth0 "$DELAY" ||
+	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
+ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+ip netns exec "$SRV" python3 "$SG_LIB_DIR/legit_load.py" serve "$SRV_IP" \
+	"$PORT" &
+busywait 20000 sg_listening "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
+
+# load LABEL: one busy period; checks that every connection succeeded.
+load()
+{
+	local res ok total
+
+	res=$(sg_busy_load "$CLI" "$SRV_IP" "$PORT" --rate "$RATE" \
+		--ramp "$RAMP" --seconds "$SECONDS_")
+	sg_info "$1: $res"
+	ok=$(sg_json_int ok <<<"$res")
+	total=$(sg_json_int total <<<"$res")
+	if ((total > 0 && ok == total)); then
+		sg_pass "$1: $ok of $total connections succeeded"
+	else
+		sg_fail "$1: $ok of $total connections succeeded"
+	fi
+}
+
+c0=$(sg_nstat "$SRV" TcpExtSyncookiesSent)
+load "kernel alone"
+c1=$(sg_nstat "$SRV" TcpExtSyncookiesSent)
+sg_check "kernel alone: no cookie sent ($((c1 - c0)))" test "$c1" -eq "$c0"
+
+sg_load || { sg_fail "insmod synguard"; exit "$ret"; }
+sg_watch_max halfopen_current "$SG_TMPDIR/peak" &
+watch=$!
+load "synguard auto"
+kill "$watch"
+peak=$(<"$SG_TMPDIR/peak")
+declare -A st
+sg_ns_stats "$SRV" st
+sg_info "$("$SYNGUARD_CTL" -n "$SRV" show | grep -E 'cookie mode|half-open')"
+sg_check "synguard auto: $peak half-opens at the peak, at least 140" \
+	test "$peak" -ge 140
+sg_check "synguard auto: no cookie sent (${st[cookies_sent]})" \
+	test "${st[cookies_sent]}" -eq 0
+sg_check "synguard auto: cookie mode never started (${st[cookie_mode_entries]})" \
+	test "${st[cookie_mode_entries]}" -eq 0
+sg_check "synguard auto: every handshake tracked completed (${st[halfopen_completed]} of ${st[halfopen_added]})" \
+	test "${st[halfopen_completed]}" -eq "${st[halfopen_added]}"
+
+exit "$ret"
