@@ -88,10 +88,10 @@ struct sg_halfopen {
 	 */
 	atomic_t *src_count;
 	/*
-	 * Handshakes completed per source prefix, halved every second:
-	 * the low 24 bits count, the high 8 hold the second (jiffies / HZ,
-	 * modulo 256) the count is of. Written without a lock: a race
-	 * loses a count, which costs nothing but a little credit.
+	 * Credit per source prefix for the handshakes it completed,
+	 * halved every SG_CREDIT_PERIOD: the low 24 bits count, the high
+	 * 8 hold the period (modulo 256) the count is of. Written without
+	 * a lock: a race loses a count, which costs a little credit.
 	 */
 	u32 *src_credit;
 	struct rcu_head rcu;
@@ -263,18 +263,26 @@ static u32 sg_ho_src_held(const struct sg_halfopen *t, u16 src)
 #define SG_CREDIT_BITS 24
 #define SG_CREDIT_MASK ((1U << SG_CREDIT_BITS) - 1)
 
-/* The credit of @src now: its count, halved for every second since. */
-static u32 sg_ho_credit(const struct sg_halfopen *t, u16 src, u32 sec)
+/* The credit of @src now: its count, halved for every period since. */
+static u32 sg_ho_credit(const struct sg_halfopen *t, u16 src, u32 period)
 {
 	u32 v = READ_ONCE(t->src_credit[src]);
-	u32 age = (sec - (v >> SG_CREDIT_BITS)) & 0xff;
+	u32 age = (period - (v >> SG_CREDIT_BITS)) & 0xff;
 
 	return age >= SG_CREDIT_BITS ? 0 : (v & SG_CREDIT_MASK) >> age;
 }
 
-static u32 sg_seconds(void)
+/*
+ * Credit halves every SG_CREDIT_PERIOD seconds, and each completed
+ * handshake earns two: a source completing N handshakes a second then
+ * holds at least 4N of credit, room for its clients' half-opens up to a
+ * four-second handshake.
+ */
+#define SG_CREDIT_PERIOD 2
+
+static u32 sg_credit_period(void)
 {
-	return (jiffies / HZ) & 0xff;
+	return (jiffies / (SG_CREDIT_PERIOD * HZ)) & 0xff;
 }
 
 /* Frees slot @e; the bucket lock is held. */
@@ -287,10 +295,9 @@ static void sg_ho_release(struct sg_halfopen *t, struct sg_ho_entry *e)
 
 /*
  * Tracks a SYN. A source prefix may hold source_limit half-opens, plus
- * one for every handshake it completed lately (its credit, halved each
- * second): a NAT gateway or load balancer whose clients complete their
- * handshakes is not held to the limit of a stranger, while a source that
- * only sends SYNs is.
+ * its credit for the handshakes it completed lately: a NAT gateway or
+ * load balancer whose clients complete their handshakes is not held to
+ * the limit of a stranger, while a source that only sends SYNs is.
  */
 enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 				  const struct sg_tuple *tp, u32 isn)
@@ -330,7 +337,7 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 	src = sg_ho_src(t, sn, tp);
 	held = sg_ho_src_held(t, src);
 	if (held >= limit &&
-	    held - limit >= sg_ho_credit(t, src, sg_seconds())) {
+	    held - limit >= sg_ho_credit(t, src, sg_credit_period())) {
 		spin_unlock_bh(&b->lock);
 		return SG_HO_SOURCE_LIMIT;
 	}
@@ -354,12 +361,10 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 /* One more completed handshake to the credit of source @src. */
 static void sg_ho_credit_add(struct sg_halfopen *t, u16 src)
 {
-	u32 sec = sg_seconds();
-	u32 n = sg_ho_credit(t, src, sec);
+	u32 period = sg_credit_period();
+	u32 n = min(sg_ho_credit(t, src, period) + 2, SG_CREDIT_MASK);
 
-	if (n < SG_CREDIT_MASK)
-		n++;
-	WRITE_ONCE(t->src_credit[src], sec << SG_CREDIT_BITS | n);
+	WRITE_ONCE(t->src_credit[src], period << SG_CREDIT_BITS | n);
 }
 
 /*

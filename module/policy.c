@@ -19,8 +19,9 @@
  * Two narrower answers never switch the namespace:
  *   - a listener whose own SYN queue is full gets a cookie for the SYN,
  *     exactly when the kernel would have sent one (listener_full);
- *   - a source prefix holding source_limit half-opens, plus the
- *     handshakes it completed lately, gets cookies for its own SYNs.
+ *   - a source prefix holding source_limit half-opens, plus its credit
+ *     for the handshakes it completed lately (halfopen.c), gets cookies
+ *     for its own SYNs.
  *
  * Cookie mode ends in the policy work: after `cooldown` consecutive
  * seconds in which fewer than syn_rate_low cookies went unanswered (sent

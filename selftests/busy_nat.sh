@@ -19,10 +19,10 @@ source "$(dirname "$0")/lib.sh"
 
 PORT=8080
 SRV_IP=10.0.2.2
-RATE=300
+RATE=200
 RAMP=5
 SECONDS_=15
-DELAY=600ms
+DELAY=900ms
 
 sg_require_root
 sg_require_cmd python3 tc nft nstat
@@ -45,6 +45,7 @@ link set veth0 up
 route add default via 10.0.2.1
 EOF2
 ip -n "$CLI" route add default via 10.0.1.2 &&
+ip -n "$GW" route add "$SG_BUSY_SOURCES" via 10.0.1.1 &&
 ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1 &&
 ip netns exec "$GW" nft -f - <<EOF2 &&
 table ip nat {
