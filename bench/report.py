@@ -29,6 +29,10 @@ EXTRA = ["kernel_cookies_2"]
 # SYN only). Each defence's cost above it is taken within each run.
 FLOOR = "floor"
 BASE = "kernel_cookies"
+# The kinds of point the defence tables are made of; the busy-server rows
+# (kinds "detect" and "legit_load") are summarised apart.
+MAIN_KINDS = ("cpu", "ladder", "saturate", "calibrate")
+BUSY_DEFENCES = ["kernel_cookies", "synguard_auto"]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -52,7 +56,8 @@ def summarise(raw):
     mem = raw.get("memory", {})
     out = {}
     for d in [FLOOR] + DEFENCES + EXTRA:
-        mine = [p for p in pts if p["defence"] == d]
+        mine = [p for p in pts
+                if p["defence"] == d and p["kind"] in MAIN_KINDS]
         if not mine:
             continue
         cpu = [p for p in mine if p["kind"] == "cpu"]
@@ -148,6 +153,201 @@ def halfopen_bytes(d, mem):
     if base == "synguard_auto":
         return mem.get("synguard", {}).get("documented", 53)
     return None
+
+
+def summarise_busy(raw):
+    """The busy-server rows: per defence, medians over runs of the time to
+    detect and to recover at each flood rate, and of what legitimate load
+    alone got."""
+    out = {}
+    for d in BUSY_DEFENCES:
+        det = [p for p in raw["points"]
+               if p["defence"] == d and p["kind"] == "detect"]
+        load = [p for p in raw["points"]
+                if p["defence"] == d and p["kind"] == "legit_load"]
+        if not det and not load:
+            continue
+        v = {"detect": {}, "legit_load": None}
+        by_rate = {}
+        for p in det:
+            by_rate.setdefault(p["rate"], []).append(p)
+        for rate in sorted(by_rate):
+            ps = by_rate[rate]
+            got = [p for p in ps if p.get("detect_ms") is not None]
+            rec = [p for p in ps if p.get("recover_ms") is not None]
+            ext = [p for p in ps if p.get("exit_ms") is not None]
+            v["detect"][rate] = {
+                "n": len(ps), "flood_s": ps[0]["flood_s"],
+                "detected": len(got),
+                "detect_ms": rnd(median(p["detect_ms"] for p in got), 1),
+                "detect_ms_runs": [p.get("detect_ms") for p in ps],
+                "detect_gap_ms": rnd(median(p["detect_gap_ms"]
+                                            for p in got), 1),
+                "entry_ms": rnd(median(p.get("entry_ms") for p in ps), 1),
+                "recovered": len(rec),
+                "recover_ms": rnd(median(p["recover_ms"] for p in rec)),
+                "recover_ms_runs": [p.get("recover_ms") for p in ps],
+                "exit_ms": rnd(median(p["exit_ms"] for p in ext)),
+                "exit_ms_runs": [p.get("exit_ms") for p in ps],
+                "recover_max_s": max(p.get("recover_waited_s") or 0
+                                     for p in ps),
+                "probe_failed": sum(p.get("probe_failed", 0) for p in ps),
+                "exits_in_flood": max(p.get("exits_in_flood", 0) for p in ps),
+                "poll_ms": rnd(median(p["poll_ms"]["median"] for p in ps
+                                      if p.get("poll_ms")), 2),
+                "poll_max_ms": max((p["poll_ms"]["max"] for p in ps
+                                    if p.get("poll_ms")), default=None),
+                "gen_pps": rnd(median(p["gen"].get("pps") for p in ps)),
+            }
+        if load:
+            med = lambda f: rnd(median(f(p) for p in load))  # noqa: E731
+            v["legit_load"] = {
+                "n": len(load),
+                "rate": load[0]["load_rate"], "secs": load[0]["load_secs"],
+                "delay_ms": load[0]["delay_ms"],
+                "synguard_cookies_sent": med(
+                    lambda p: p["sg"].get("cookies_sent", 0)),
+                "synguard_cookies_runs": [p["sg"].get("cookies_sent", 0)
+                                          for p in load],
+                "cookie_mode_entries": med(
+                    lambda p: p["sg"].get("cookie_mode_entries", 0)),
+                "cookie_mode_exits": med(
+                    lambda p: p["sg"].get("cookie_mode_exits", 0)),
+                "cookies_second_half": med(second_half),
+                "kernel_syncookies_sent": med(
+                    lambda p: p["netstat"]["SyncookiesSent"]),
+                "kernel_syncookies_runs": [p["netstat"]["SyncookiesSent"]
+                                           for p in load],
+                "ok": med(lambda p: p["legit"]["ok"]),
+                "total": med(lambda p: p["legit"]["total"]),
+                "rate_started": rnd(median(p["legit"].get("rate")
+                                           for p in load), 1),
+                "p99_ms": rnd(median(p["legit"]["p99_ms"] for p in load), 1),
+                "max_inflight": med(lambda p: p["legit"]["max_inflight"]),
+                "peak_syn_recv": med(lambda p: p["peak_syn_recv"]),
+                "peak_tracked": med(lambda p: p["peak_tracked"]),
+                "cpu_busy": [median(p["cpu_busy"][i] for p in load)
+                             for i in range(len(load[0].get("cpu_busy", [])))],
+            }
+        out[d] = v
+    return out
+
+
+def second_half(p):
+    """Cookies (both kinds) sent in the second half of a legitimate load
+    (of the time until its last connection ended), from its samples
+    every 0.5 s; None without them."""
+    ser = p.get("cookie_series") or []
+    half = [c for t, c in ser
+            if t >= p.get("load_wall_s", p["load_secs"]) / 2]
+    if not half:
+        return None
+    end = (p["sg"].get("cookies_sent", 0) +
+           p["netstat"]["SyncookiesSent"])
+    return end - half[0]
+
+
+def secs(ms):
+    return "-" if ms is None else (
+        "%g ms" % ms if ms < 1000 else "%.1f s" % (ms / 1000.0))
+
+
+def busy_table(raw, b):
+    if not b:
+        return ""
+    rates = sorted({r for v in b.values() for r in v["detect"]})
+    lines = []
+    if rates:
+        head = ["defence"] + ["detect @%d pps" % r for r in rates]
+        head += ["recover after @%d pps" % r for r in rates]
+        lines += ["| " + " | ".join(head) + " |",
+                  "|" + "|".join(["---"] * len(head)) + "|"]
+        for d, v in b.items():
+            row = [d]
+            for r in rates:
+                x = v["detect"].get(r)
+                if not x:
+                    row.append("-")
+                elif not x["detected"]:
+                    row.append("none in %g s" % x["flood_s"])
+                else:
+                    row.append("%s (±%s)%s" % (
+                        secs(x["detect_ms"]), secs(x["detect_gap_ms"]),
+                        "" if x["detected"] == x["n"] else
+                        " in %d/%d" % (x["detected"], x["n"])))
+            for r in rates:
+                x = v["detect"].get(r)
+                if not x or not x["detected"]:
+                    row.append("-")
+                    continue
+                cell = ("not in %g s" % x["recover_max_s"]
+                        if not x["recovered"] else secs(x["recover_ms"]))
+                if x["recovered"] and x["recovered"] < x["detected"]:
+                    cell += " in %d/%d" % (x["recovered"], x["detected"])
+                if x["exit_ms"] is not None:
+                    cell += " (exits: %s)" % secs(x["exit_ms"])
+                row.append(cell)
+            lines.append("| " + " | ".join(row) + " |")
+        cfgb = raw["config"].get("busy_config", {})
+        polls = [x["poll_ms"] for v in b.values() for x in v["detect"].values()
+                 if x["poll_ms"] is not None]
+        pmax = [x["poll_max_ms"] for v in b.values()
+                for x in v["detect"].values() if x["poll_max_ms"] is not None]
+        lines += ["", "Detect: from the flood's first SYN (the server's Ip "
+                  "InReceives, less what the client sent it, moving) to "
+                  "its first cookie (synguard's cookies_sent, the kernel's "
+                  "TcpExt SyncookiesSent moving), both seen in the guest "
+                  "by reading the counters every %g ms (achieved: median "
+                  "%s ms, at worst %s ms); ± is the median of the larger "
+                  "of the two sampling gaps. Each flood lasts %g s against "
+                  "a fresh listener (and a freshly loaded module). "
+                  "Recover: from the flood's last SYN to the first of %d probe "
+                  "connections in a row (one every %g ms) answered "
+                  "without a cookie; for synguard, in brackets, to its "
+                  "cookie_mode_exits counter moving." % (
+                      cfgb.get("poll_ms"), rnd(median(polls), 1),
+                      max(pmax) if pmax else "-", cfgb.get("flood_s"),
+                      cfgb.get("probes_clean"), cfgb.get("probe_ms"))]
+    loads = {d: v["legit_load"] for d, v in b.items() if v["legit_load"]}
+    if loads:
+        x0 = next(iter(loads.values()))
+        lines += ["", "| defence (legitimate load only) | cookies: synguard "
+                  "| cookies: kernel | in the second half | cookie mode "
+                  "entries/exits | connections ok (started a second) | p99 "
+                  "connect | "
+                  "half-opens, peak (request sockets / tracked) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for d, x in loads.items():
+            sgd = d.startswith("synguard")
+            row = [d, fmt(x["synguard_cookies_sent"]) if sgd else "-",
+                   fmt(x["kernel_syncookies_sent"]),
+                   fmt(x["cookies_second_half"]),
+                   "%s/%s" % (fmt(x["cookie_mode_entries"]),
+                              fmt(x["cookie_mode_exits"])) if sgd else "-",
+                   "%s/%s (%s/s)" % (fmt(x["ok"]), fmt(x["total"]),
+                                     fmt(x["rate_started"])),
+                   "%s ms" % fmt(x["p99_ms"]),
+                   "%s / %s" % (fmt(x["peak_syn_recv"]),
+                                fmt(x["peak_tracked"]) if sgd else "-")]
+            lines.append("| " + " | ".join(row) + " |")
+        lines += ["", "Legitimate load only: selftests/legit_load.py, %g "
+                  "connections a second for %g s from 254 sources, %d ms of netem delay on the client's "
+                  "side, against legit_load.py serve (one server, each "
+                  "defence in turn; synguard loaded just before its "
+                  "load); no flood. Any cookie is a false positive; the "
+                  "second half (of the time until the last connection "
+                  "ended) shows whether they went on once the load was "
+                  "steady. Half-opens: the server's request sockets "
+                  "(SYN_RECV) and synguard's tracked ones "
+                  "(halfopen_current), sampled every 0.5 s.%s" % (
+                      x0["rate"], x0["secs"], x0["delay_ms"],
+                      " The client's vCPU was %d%% busy, the server's %d%% "
+                      "(median)." % tuple(round(100 * median(
+                          x["cpu_busy"][i] for x in loads.values()))
+                          for i in (0, 1))
+                      if all(len(x.get("cpu_busy") or []) >= 2
+                             for x in loads.values()) else "")]
+    return "\n".join(lines)
 
 
 def goals(s, mem):
@@ -280,6 +480,8 @@ def plot(raw, s, outdir):
     # machine in the files.
     dat = "legit_success.dat"
     names = [d for d in DEFENCES + EXTRA if d in s and s[d]["legit"]]
+    if not names:
+        return True             # nothing measured under flood to plot
     with open(os.path.join(outdir, dat), "w") as f:
         for d in names:
             f.write("# %s\n" % d)
@@ -353,7 +555,7 @@ def floor_text(s):
                    "(-): every SYN is dropped.")
 
 
-def markdown(raw, s, g, info, args):
+def markdown(raw, s, g, info, args, b=None):
     cap = raw.get("kernel_capacity_calibrated")
     cfg = raw["config"]
     lines = [
@@ -370,33 +572,47 @@ def markdown(raw, s, g, info, args):
             if cfg.get("generator", "host") == "host" else
             "CPU %s of the guest (veth, RPS)" % cfg["cpu_layout"]["generator"],
             args.command),
-        "",
-        "Medians of %d runs. Kernel capacity (calibration): %s pps; CPU cost "
-        "measured at %s pps; legitimate clients: %g connections/s for %g s "
-        "at each rate, %g s timeout; success = at least %d%%." % (
-            cfg["runs"], cap, raw.get("cpu_rate"), cfg["legit_rate"],
-            cfg["legit_secs"], cfg["legit_timeout_s"], cfg["pass"] * 100),
-        "Legit cells: success (p50/p99 connect ms). The host ran the "
-        "server's vCPU %d%% of the time (median over all points; the rest "
-        "went to other work on the machine)." % round(100 * (median(
-            p["cpu"].get("ran") for p in raw["points"]) or 0)),
-        floor_text(s),
-        "",
-        table(raw, s),
-        "",
-        "Did the generator outrun the server? The flood at the top rung "
-        "(%gx the kernel's capacity), without clients; outran: frames "
-        "were lost before the server while it was at least 75%% busy." %
-        cfg["rungs"][-1],
-        "",
-        gen_table(s),
-        "",
-        "Goals:",
-        "",
     ]
-    for x in g:
-        lines.append("- %s %s: %s" % ("MET" if x["met"] else "MISSED",
-                                      x["goal"], x["measured"]))
+    if cfg.get("module_rev"):
+        lines[-1] += " Module: %s." % cfg["module_rev"]
+    if s:
+        lines += [
+            "",
+            "Medians of %d runs. Kernel capacity (calibration): %s pps; CPU "
+            "cost measured at %s pps; legitimate clients: %g connections/s "
+            "for %g s at each rate, %g s timeout; success = at least %d%%." % (
+                cfg["runs"], cap, raw.get("cpu_rate"), cfg["legit_rate"],
+                cfg["legit_secs"], cfg["legit_timeout_s"], cfg["pass"] * 100),
+            "Legit cells: success (p50/p99 connect ms). The host ran the "
+            "server's vCPU %d%% of the time (median over all points; the "
+            "rest went to other work on the machine)." % round(100 * (median(
+                p["cpu"].get("ran") for p in raw["points"] if "cpu" in p)
+                or 0)),
+            floor_text(s),
+            "",
+            table(raw, s),
+            "",
+            "Did the generator outrun the server? The flood at the top rung "
+            "(%gx the kernel's capacity), without clients; outran: frames "
+            "were lost before the server while it was at least 75%% busy." %
+            cfg["rungs"][-1],
+            "",
+            gen_table(s),
+            "",
+            "Goals:",
+            "",
+        ]
+        for x in g:
+            lines.append("- %s %s: %s" % ("MET" if x["met"] else "MISSED",
+                                          x["goal"], x["measured"]))
+    if b:
+        n = max(x["n"] for v in b.values()
+                for x in list(v["detect"].values()) +
+                ([v["legit_load"]] if v["legit_load"] else []))
+        lines += ["", "Busy servers: when cookies start and stop, and "
+                  "legitimate load alone (%s)." % (
+                      "medians of %d runs" % n if n > 1 else "one run"),
+                  "", busy_table(raw, b)]
     mem = raw.get("memory", {})
     sg = mem.get("synguard", {})
     kc, kct = mem.get("kernel_cookies", {}), mem.get("kernel_cookies_conntrack", {})
@@ -418,22 +634,50 @@ def markdown(raw, s, g, info, args):
     return "\n".join(lines) + "\n"
 
 
-def results_json(raw, s, g, info):
+def busy_json(v):
+    """The busy-server figures of one defence, as results.json has them."""
+    out = {}
+    if v["detect"]:
+        out["time_to_detect_ms"] = {str(r): x["detect_ms"]
+                                    for r, x in v["detect"].items()}
+        out["time_to_recover_ms"] = {str(r): x["recover_ms"]
+                                     for r, x in v["detect"].items()}
+        if any(x["exit_ms"] is not None for x in v["detect"].values()):
+            out["cookie_mode_exit_ms"] = {str(r): x["exit_ms"]
+                                          for r, x in v["detect"].items()}
+    x = v["legit_load"]
+    if x:
+        out["legit_load_cookies_sent"] = (
+            (x["synguard_cookies_sent"] or 0) + (x["kernel_syncookies_sent"]
+                                                 or 0))
+        out["legit_load_connections"] = {"ok": x["ok"], "total": x["total"]}
+    return out
+
+
+def results_json(raw, s, g, info, b=None):
+    b = b or {}
     defences = {}
     for d in DEFENCES:
-        if d not in s:
+        if d not in s and d not in b:
             continue
-        v = s[d]
-        defences[d] = {
-            "cpu_ns_per_syn": v["cpu_ns_per_syn"],
-            "cpu_ns_per_syn_above_floor": v["cpu_above_floor"],
-            "capacity_pps": v["capacity_pps"],
-            "legit_success": {str(r): x["success"]
-                              for r, x in v["legit"].items()},
-            "p99_connect_ms": {str(r): x["p99_ms"]
-                               for r, x in v["legit"].items()},
-            "bytes_per_halfopen": v["bytes_per_halfopen"],
-        }
+        defences[d] = {}
+        if d in s:
+            v = s[d]
+            defences[d] = {
+                "cpu_ns_per_syn": v["cpu_ns_per_syn"],
+                "cpu_ns_per_syn_above_floor": v["cpu_above_floor"],
+                "capacity_pps": v["capacity_pps"],
+                "legit_success": {str(r): x["success"]
+                                  for r, x in v["legit"].items()},
+                "p99_connect_ms": {str(r): x["p99_ms"]
+                                   for r, x in v["legit"].items()},
+                "bytes_per_halfopen": v["bytes_per_halfopen"],
+            }
+        if d in b:
+            defences[d].update(busy_json(b[d]))
+    details = {d: {k: v for k, v in s[d].items()} for d in s}
+    for d, v in b.items():
+        details.setdefault(d, {})["busy"] = v
     return {
         "kernel": raw["kernel"],
         "timestamp": raw.get("finished", raw["updated"]),
@@ -448,14 +692,27 @@ def results_json(raw, s, g, info):
                   "legit_success": "offered flood pps -> fraction",
                   "p99_connect_ms": "offered flood pps -> ms",
                   "bytes_per_halfopen": "bytes of server state per "
-                  "half-open the defence tracks; 0 = cookies only"},
+                  "half-open the defence tracks; 0 = cookies only",
+                  "time_to_detect_ms": "flood pps -> ms from the flood's "
+                  "first SYN to the first cookie, counters sampled in the "
+                  "guest (details: busy, detect_gap_ms is the resolution)",
+                  "time_to_recover_ms": "flood pps -> ms from the flood's "
+                  "last SYN to the first of several probe connections in a "
+                  "row answered without a cookie",
+                  "cookie_mode_exit_ms": "flood pps -> ms from the flood's "
+                  "last SYN to synguard's cookie_mode_exits moving",
+                  "legit_load_cookies_sent": "cookies (synguard's and the "
+                  "kernel's) sent during legitimate load only: false "
+                  "positives",
+                  "legit_load_connections": "legitimate-load connections "
+                  "that succeeded, of those started"},
         "conditions": dict(info, **{
             "runs": raw["config"]["runs"],
             "kernel_capacity_pps": raw.get("kernel_capacity_calibrated"),
             "cpu_rate_pps": raw.get("cpu_rate"),
             "generator_max_pps": raw.get("generator_max_pps"),
             "config": raw["config"]}),
-        "details": {d: {k: v for k, v in s[d].items()} for d in s},
+        "details": details,
         "memory": raw.get("memory"),
         "goals": g,
     }
@@ -483,20 +740,22 @@ def main():
     with open(args.raw) as f:
         raw = json.load(f)
     s = summarise(raw)
+    b = summarise_busy(raw)
     g = goals(s, raw.get("memory", {}))
     info = host_info(args, raw)
     os.makedirs(args.out, exist_ok=True)
-    res = jsonable(results_json(raw, s, g, info))
+    res = jsonable(results_json(raw, s, g, info, b))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    md = markdown(raw, s, g, info, args)
+    md = markdown(raw, s, g, info, args, b)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(md)
     plotted = plot(raw, s, args.out)
     print(md)
 
-    full = raw["config"]["runs"] >= 5 and all(d in s for d in DEFENCES)
+    full = (raw["config"]["runs"] >= 5 and all(d in s for d in DEFENCES) and
+            raw["config"].get("busy", "1") == "1")
     if args.benchmarks and full and os.path.exists(args.benchmarks):
         with open(args.benchmarks) as f:
             text = f.read()
@@ -507,7 +766,8 @@ def main():
                 f.write(pre + BEGIN + "\n" + md + END + post)
             print("report: figures written to %s" % args.benchmarks)
     elif args.benchmarks:
-        print("report: not a full run (BENCH_RUNS >= 5, every defence); "
+        print("report: not a full run (BENCH_RUNS >= 5, every defence, "
+              "the busy-server rows); "
               "%s left as it is" % args.benchmarks)
     return 0 if plotted else 1
 

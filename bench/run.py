@@ -37,11 +37,15 @@ sending, and nothing else. The server's cost is read from CPU 1's
 what the CPU was doing).
 """
 
+import ctypes
 import glob
 import json
 import os
 import re
 import signal
+import socket
+import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -52,6 +56,7 @@ KREL = os.uname().release
 KO = os.path.join(REPO, "build", "bench", KREL, "synguard.ko")
 SYNFLOOD = os.path.join(REPO, "build", "synflood")
 LEGIT = os.path.join(REPO, "bench", "legit.py")
+LOAD = os.path.join(REPO, "selftests", "legit_load.py")
 
 ATT, CLI, SRV = "sgb-att", "sgb-cli", "sgb-srv"
 SPOOF = "10.128.0.0/9"
@@ -79,8 +84,11 @@ NETSTAT_KEYS = ["SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
                 "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies",
                 "TCPReqQFullDrop", "PassiveOpens", "OutRsts"]
 SG_KEYS = ["syn_received", "syn_passed", "cookies_sent", "cookies_validated",
-           "cookies_rejected", "cookie_mode_entries", "halfopen_added",
-           "table_full"]
+           "cookies_rejected", "cookie_mode_entries", "cookie_mode_exits",
+           "halfopen_added", "table_full",
+           # Read where the module has them (sg_stats() skips the rest).
+           "halfopen_completed", "source_limit_hits", "listener_full",
+           "acks_unmatched"]
 
 
 def env_cfg():
@@ -123,9 +131,33 @@ SRV_CPU = 1
 if GEN == "host":
     GEN_CPU, HK_CPU = None, 0
     SRV_IF, SRV_IP, LEGIT_DST = "eth0", "10.0.1.2", "10.0.1.2"
+    CLI_IF, CLI_IP = "eth0", "10.0.1.3"
 else:
     GEN_CPU, HK_CPU = 0, (2 if NCPU >= 3 else 0)
     SRV_IF, SRV_IP, LEGIT_DST = "veth0", "10.0.1.2", "10.0.2.2"
+    CLI_IF, CLI_IP = "veth0", "10.0.2.1"
+
+# Busy servers (issue 12): time to detect and to recover, and cookies
+# under legitimate load only. BENCH_BUSY=1 measures them after the
+# defences in each of the first BENCH_BUSY_RUNS runs, 0 skips them, "only"
+# measures nothing else.
+BUSY = CFG.get("BENCH_BUSY", "1") or "1"
+BUSY_DEFENCES = ["kernel_cookies", "synguard_auto"]
+BUSY_RUNS = cfg("BENCH_BUSY_RUNS", 3, int)   # in the first this many runs
+# Flood rates for detection: BENCH_DETECT_RATES (pps), else a slow flood
+# and the CPU-cost rate (half the kernel's capacity).
+DETECT_RATES = [int(float(x)) for x in
+                CFG.get("BENCH_DETECT_RATES", "").replace(",", " ").split()]
+DETECT_SLOW = 2000
+DETECT_SECS = cfg("BENCH_DETECT_SECS", 3.0)   # length of each flood
+POLL_S = cfg("BENCH_POLL_MS", 2.0) / 1000     # counter sampling period
+PROBE_S = cfg("BENCH_PROBE_MS", 100.0) / 1000  # probe SYN period
+PROBES_CLEAN = 3                  # probes without a cookie in a row: out
+RECOVER_MAX = cfg("BENCH_RECOVER_MAX", 60.0)  # give up waiting after this
+LOAD_RATE = cfg("BENCH_LOAD_RATE", 300.0)     # legit_load.py connections/s
+LOAD_SECS = cfg("BENCH_LOAD_SECS", 8.0)
+LOAD_DELAY_MS = cfg("BENCH_LOAD_DELAY_MS", 500, int)  # client-side netem
+LOAD_SOURCES = "10.0.5.0/24"      # the client's AnyIP sources
 
 
 def log(*a):
@@ -557,6 +589,16 @@ def defence_setup(name):
     return ct or base == "nft_synproxy"
 
 
+def wait_listen(ns, port, secs):
+    want = ":%04X 00000000:0000 0A" % port      # listening on port
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if want in nsproc(ns, "net/tcp"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 class Server:
     """The echo server; restarted between points to drop its SYN queue."""
 
@@ -571,12 +613,8 @@ class Server:
              (PORT, BACKLOG), "PIPE"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        want = ":%04X 00000000:0000 0A" % PORT      # listening on PORT
-        for _ in range(200):
-            if want in nsproc(SRV, "net/tcp"):
-                return
-            time.sleep(0.02)
-        raise RuntimeError("echo server did not start")
+        if not wait_listen(SRV, PORT, 4):
+            raise RuntimeError("echo server did not start")
 
     def stop(self):
         if self.p:
@@ -960,6 +998,373 @@ def memory():
     RAW["memory"] = mem
 
 
+# --------------------------------------------------------------------------
+# Busy servers (issue 12): when a defence starts answering with cookies,
+# when it stops, and whether legitimate load alone starts it.
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+SELF_NS = None
+
+
+def ns_socket(ns):
+    """A TCP socket in namespace ns, made without a fork: this thread (the
+    only one) enters ns, makes the socket and comes back."""
+    global SELF_NS
+    if SELF_NS is None:
+        SELF_NS = os.open("/proc/self/ns/net", os.O_RDONLY)
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    try:
+        if LIBC.setns(fd, CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), "setns " + ns)
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        finally:
+            if LIBC.setns(SELF_NS, CLONE_NEWNET):
+                raise OSError(ctypes.get_errno(), "setns back")
+    finally:
+        os.close(fd)
+
+
+def probe(timeout=1.0):
+    """One connection from the client to the echo server, reset at once;
+    (time its SYN was sent, whether the handshake completed)."""
+    s = ns_socket(CLI)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.settimeout(timeout)
+    t = time.monotonic()
+    try:
+        s.connect((LEGIT_DST, PORT))
+        ok = True
+    except OSError:
+        ok = False
+    s.close()
+    return t, ok
+
+
+class Counters:
+    """The counters that show cookies starting and stopping, each read with
+    one pread of a file kept open (no fork, no open), so that they can be
+    sampled every few milliseconds:
+
+      flood   the server namespace's Ip InReceives (IP packets received,
+              not ARP) less the client namespace's Ip OutRequests (what
+              the probes sent it): the flood's SYNs
+      kernel  the server's TcpExt SyncookiesSent (the kernel's cookies)
+      sg, entries, exits
+              synguard's sysfs cookies_sent, cookie_mode_entries and
+              cookie_mode_exits (totals over every namespace: only the
+              server's receives SYNs here)"""
+
+    NAMES = ("t", "flood", "kernel", "sg", "entries", "exits")
+    SG = ("cookies_sent", "cookie_mode_entries", "cookie_mode_exits")
+
+    def __init__(self, sg):
+        srv = "/proc/%d/net/" % ANCHOR[SRV].pid
+        cli = "/proc/%d/net/" % ANCHOR[CLI].pid
+        self.fds = [os.open(srv + "snmp", os.O_RDONLY),
+                    os.open(srv + "netstat", os.O_RDONLY),
+                    os.open(cli + "snmp", os.O_RDONLY)]
+        self.sg = [os.open("/sys/kernel/synguard/stats/" + k, os.O_RDONLY)
+                   for k in self.SG] if sg else []
+        ip = self.rows(self.fds[0], "Ip:")[0]
+        self.in_i, self.out_i = ip.index("InReceives"), ip.index("OutRequests")
+        tcpext = self.rows(self.fds[1], "TcpExt:")[0]
+        self.sc_i = tcpext.index("SyncookiesSent")
+
+    @staticmethod
+    def rows(fd, prefix):
+        """The header and the values of one protocol in a /proc snmp file."""
+        lines = [line for line in os.pread(fd, 1 << 16, 0).decode().split("\n")
+                 if line.startswith(prefix + " ")]
+        return lines[0].split(), lines[1].split()
+
+    def read(self):
+        t = time.monotonic()
+        rx = int(self.rows(self.fds[0], "Ip:")[1][self.in_i])
+        kc = int(self.rows(self.fds[1], "TcpExt:")[1][self.sc_i])
+        tx = int(self.rows(self.fds[2], "Ip:")[1][self.out_i])
+        sg = [int(os.pread(fd, 32, 0)) for fd in self.sg] or [0, 0, 0]
+        return dict(zip(self.NAMES, [t, rx - tx, kc] + sg))
+
+    def close(self):
+        for fd in self.fds + self.sg:
+            os.close(fd)
+
+
+def cookies_of(s, sg):
+    """Cookies sent for the server: synguard's and the kernel's."""
+    return s["kernel"] + (s["sg"] if sg else 0)
+
+
+def busy_trial(defence, rate):
+    """A flood of DETECT_SECS at rate against a fresh listener (and, for
+    synguard, a freshly loaded module): how long after the flood's first
+    SYN the first cookie left, and how long after its last SYN a new SYN
+    was answered without a cookie again.
+
+    Every end of those intervals is found the same way: the first sample
+    (every POLL_S) in which a counter has moved (for the flood: risen
+    above its highest yet, as a probe's packet in flight lowers it for a
+    moment). The time since the sample before bounds the error of each
+    end ("gap"). Once the flood's time is up the server is probed: every
+    PROBE_S a connection from the client, which got a cookie if a cookie
+    counter moved while it was made (nothing else sends the server SYNs
+    then). Recovered: the first of the PROBES_CLEAN or more probes in a
+    row, after the flood's last SYN, that completed without a cookie. For
+    synguard the time its cookie_mode_exits moved is kept beside."""
+    sg = defence.startswith("synguard")
+    key = "sg" if sg else "kernel"
+    defence_setup(defence)
+    SERVER.start()
+    c = Counters(sg)
+    time.sleep(0.2)
+    base = prev = c.read()
+    ev, exits, gaps, probes = {}, [], [], []
+    clean = []                  # times of the current run of clean probes
+    top = base["flood"]
+    last_flood = None           # (t, gap): the flood's last rise
+
+    FLOOD.start(rate, DETECT_SECS)
+    t_cmd = time.monotonic()
+    t_over = t_cmd + DETECT_SECS
+    next_probe = t_over
+    while True:
+        now = time.monotonic()
+        probed = None
+        if now >= next_probe and "cookie" in ev:
+            before = c.read()
+            tp, ok = probe()
+            s = c.read()
+            got = cookies_of(s, sg) > cookies_of(before, sg)
+            probed = (tp, ok, got)
+            probes.append(probed)
+            clean = clean + [tp] if ok and not got else []
+            next_probe = tp + PROBE_S
+        else:
+            if "cookie" in ev and now > t_over:
+                time.sleep(max(0.0, min(POLL_S, next_probe - now)))
+            else:
+                time.sleep(POLL_S)
+            s = c.read()
+        gap = s["t"] - prev["t"]
+        if not probed:
+            gaps.append(gap)
+        if s["flood"] > top:
+            top = s["flood"]
+            last_flood = (s["t"], gap)
+            ev.setdefault("syn", last_flood)
+        if "cookie" not in ev and s[key] > base[key]:
+            ev["cookie"] = (s["t"], gap)
+        if "entry" not in ev and s["entries"] > base["entries"]:
+            ev["entry"] = (s["t"], gap)
+        if s["exits"] > prev["exits"]:
+            exits.append((s["t"], gap))
+        prev = s
+        if now < t_over:
+            continue
+        quiet = last_flood and s["t"] - last_flood[0] > 0.3
+        if "cookie" not in ev and (quiet or now > t_over + 10):
+            break               # no cookie: nothing to recover from
+        if last_flood and now - last_flood[0] > RECOVER_MAX:
+            break
+        if quiet and len(clean) >= PROBES_CLEAN and clean[0] > last_flood[0] \
+                and (not sg or (exits and exits[-1][0] > last_flood[0])):
+            break
+    gen = FLOOD.end(stop=False)
+    c.close()
+    SERVER.stop()
+
+    m = {"rate": int(rate), "flood_s": DETECT_SECS, "gen": gen,
+         "syns": top - base["flood"],
+         "cookies": cookies_of(prev, sg) - cookies_of(base, sg) -
+         sum(1 for p in probes if p[2]),
+         "poll_ms": {"median": round(1000 * statistics.median(gaps), 2),
+                     "max": round(1000 * max(gaps), 2)} if gaps else None}
+    if "syn" in ev:
+        m["first_syn_after_start_ms"] = round(1000 * (ev["syn"][0] - t_cmd), 1)
+    if "syn" in ev and "cookie" in ev:
+        m["detect_ms"] = round(1000 * (ev["cookie"][0] - ev["syn"][0]), 1)
+        m["detect_gap_ms"] = round(1000 * max(ev["cookie"][1],
+                                              ev["syn"][1]), 1)
+    if "syn" in ev and "entry" in ev:
+        m["entry_ms"] = round(1000 * (ev["entry"][0] - ev["syn"][0]), 1)
+    if not last_flood:
+        return m
+    t_last = last_flood[0]
+    m["last_syn_gap_ms"] = round(1000 * last_flood[1], 1)
+    m["exits_in_flood"] = sum(1 for t, _ in exits if t <= t_last)
+    after = [(t, g) for t, g in exits if t > t_last]
+    if after:
+        m["exit_ms"] = round(1000 * (after[0][0] - t_last), 1)
+        m["exit_gap_ms"] = round(1000 * after[0][1], 1)
+    if probes:
+        m["probes"] = len(probes)
+        m["probe_cookies"] = sum(1 for p in probes if p[2])
+        m["probe_failed"] = sum(1 for p in probes if not p[1])
+        # When the answers changed: [s after the last SYN, got a cookie]
+        m["probe_changes"] = [[round(p[0] - t_last, 3), p[2]]
+                              for i, p in enumerate(probes)
+                              if i == 0 or p[2] != probes[i - 1][2]]
+        r = recovered(probes, t_last)
+        if r:
+            m["recover_ms"] = round(1000 * (r - t_last), 1)
+        m["recover_waited_s"] = round(probes[-1][0] - t_last, 1)
+    return m
+
+
+def recovered(probes, t_last):
+    """When the last run of clean probes (completed, no cookie) began, if
+    it has PROBES_CLEAN of them and began after t_last; else None."""
+    run = []
+    for p in probes:
+        run = run + [p] if p[1] and not p[2] else []
+    if len(run) >= PROBES_CLEAN and run[0][0] > t_last:
+        return run[0][0]
+    return None
+
+
+def fmt_busy(m):
+    if m["kind"] == "detect":
+        s = "flood %d pps for %gs (%d SYNs): " % (m["rate"], m["flood_s"],
+                                                  m["syns"])
+        s += ("detect %s ms (+-%s)" % (m["detect_ms"], m["detect_gap_ms"])
+              if "detect_ms" in m else "no cookie")
+        if "recover_ms" in m:
+            s += ", recover %s ms (%d probes, %d with a cookie)" % (
+                m["recover_ms"], m["probes"], m["probe_cookies"])
+        elif "probes" in m:
+            s += ", not recovered after %ss" % m["recover_waited_s"]
+        if "exit_ms" in m:
+            s += ", exit counter %s ms" % m["exit_ms"]
+        if m.get("poll_ms"):
+            s += ", poll %s ms (max %s)" % (m["poll_ms"]["median"],
+                                            m["poll_ms"]["max"])
+        return s
+    r = m["legit"]
+    return ("legit_load %g/s for %gs, netem %d ms: %d/%d ok, p99 %s ms, "
+            "cookies: synguard %d, kernel %d; half-opens peak: %d request "
+            "sockets, %d tracked; CPUs busy %s" % (
+                LOAD_RATE, LOAD_SECS, LOAD_DELAY_MS, r["ok"], r["total"],
+                r["p99_ms"], m["sg"].get("cookies_sent", 0),
+                m["netstat"]["SyncookiesSent"], m["peak_syn_recv"],
+                m["peak_tracked"], m["cpu_busy"]))
+
+
+def record_busy(defence, run, kind, m):
+    m.update({"defence": defence, "run": run, "kind": kind})
+    RAW["points"].append(m)
+    log("  %-24s %s" % (defence, fmt_busy(m)))
+
+
+def legit_load(defences):
+    """Legitimate load only: selftests/legit_load.py, LOAD_RATE connections
+    a second from LOAD_SOURCES (AnyIP in the client's namespace) for
+    LOAD_SECS, with LOAD_DELAY_MS of netem delay on the client's side, so
+    that rate x delay half-opens are in flight at the server; its echo
+    server (legit_load.py serve, backlog 4096) on the server's CPU, one
+    for all the defences, measured in turn. Counts the cookies each
+    defence sent: any is a false positive. The server's request sockets
+    (SYN_RECV) and synguard's tracked half-opens are sampled every 0.5 s
+    for their peaks. Returns {defence: measurement}."""
+    defence_setup(defences[0])
+    srv = subprocess.Popen(
+        ["ip", "netns", "exec", SRV, "taskset", "-c", str(SRV_CPU),
+         "python3", LOAD, "serve", SRV_IP, str(PORT)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    added, out = [], {}
+    try:
+        if not wait_listen(SRV, PORT, 30):
+            raise RuntimeError("legit_load.py serve did not start")
+        for ns, cmd in (
+                (CLI, ["tc", "qdisc", "add", "dev", CLI_IF, "root", "netem",
+                       "delay", "%dms" % LOAD_DELAY_MS, "limit", "100000"]),
+                (CLI, ["ip", "route", "add", "local", LOAD_SOURCES,
+                       "dev", "lo"]),
+                (SRV, ["ip", "route", "add", LOAD_SOURCES, "via", CLI_IP])):
+            sh(cmd, ns=ns)
+            added.append((ns, cmd))
+        for d in defences:
+            # defence_setup() leaves this server alone (it is not SERVER)
+            if d != defences[0]:
+                defence_setup(d)
+            out[d] = legit_load_one()
+    finally:
+        try:
+            os.killpg(srv.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        srv.wait()
+        for ns, cmd in reversed(added):
+            if cmd[0] == "tc":
+                sh(["tc", "qdisc", "del", "dev", CLI_IF, "root"], ns=ns,
+                   check=False)
+            else:
+                sh(["ip", "route", "del"] + cmd[3:], ns=ns, check=False)
+    return out
+
+
+def legit_load_one():
+    """One legitimate load against whatever defence is set up. This
+    process samples from the server's CPU meanwhile: reading the server's
+    sockets costs more than the rest of the load's CPU has to spare."""
+    gauge = "/sys/kernel/synguard/stats/halfopen_current"
+    a_net, a_sg = netstat(SRV), sg_stats()
+    t0, a_cpu = time.monotonic(), [cpu_ticks(i) for i in range(NCPU)]
+    cl = subprocess.Popen(
+        ["ip", "netns", "exec", CLI, "taskset", "-c", str(HK_CPU),
+         "python3", LOAD, "load", LEGIT_DST, str(PORT),
+         "--rate", "%g" % LOAD_RATE, "--seconds", "%g" % LOAD_SECS,
+         "--sources", LOAD_SOURCES],
+        stdout=subprocess.PIPE, text=True)
+    peak_rq = peak_sg = 0
+    series = []                 # [s, cookies so far] every 0.5 s
+    end = time.monotonic() + LOAD_SECS + 60
+    os.sched_setaffinity(0, {SRV_CPU})
+    while cl.poll() is None and time.monotonic() < end:
+        peak_rq = max(peak_rq, syn_recv(SRV))
+        if os.path.exists(gauge):
+            peak_sg = max(peak_sg, int(open(gauge).read()))
+        cookies = (netstat(SRV)["SyncookiesSent"] - a_net["SyncookiesSent"] +
+                   sg_stats().get("cookies_sent", 0) -
+                   a_sg.get("cookies_sent", 0))
+        series.append([round(time.monotonic() - t0, 2), cookies])
+        time.sleep(0.5)
+    os.sched_setaffinity(0, {HK_CPU})
+    if cl.poll() is None:
+        cl.kill()
+    res = cl.communicate()[0]
+    b_net, b_sg = netstat(SRV), sg_stats()
+    wall, b_cpu = time.monotonic() - t0, [cpu_ticks(i) for i in range(NCPU)]
+    return {"legit": json.loads(res.strip().splitlines()[-1]),
+            "netstat": diff(a_net, b_net), "sg": diff(a_sg, b_sg),
+            "peak_syn_recv": peak_rq, "peak_tracked": peak_sg,
+            "cookie_series": series, "load_wall_s": round(wall, 2),
+            # How busy each vCPU was (the client on HK_CPU, the server's
+            # receive path and legit_load.py serve on SRV_CPU).
+            "cpu_busy": [round(busy_fraction({"cpu": cpu_delta(x, y, wall)}),
+                               2) for x, y in zip(a_cpu, b_cpu)],
+            "load_rate": LOAD_RATE, "load_secs": LOAD_SECS,
+            "delay_ms": LOAD_DELAY_MS}
+
+
+def busy(run, rates):
+    """The busy-server rows of one run: every flood rate against each
+    defence, then legitimate load only against each."""
+    for d in BUSY_DEFENCES:
+        for rate in rates:
+            record_busy(d, run, "detect", busy_trial(d, rate))
+            save()
+    if os.path.exists(LOAD):
+        for d, m in legit_load(BUSY_DEFENCES).items():
+            record_busy(d, run, "legit_load", m)
+        save()
+    else:
+        log("  no %s: no legitimate-load rows" % LOAD)
+    sg_unload()
+
+
 def main():
     global MAC, FLOOD
     log("bench: kernel %s, %d CPUs: server %d, rest %d; flood from the %s%s" %
@@ -988,23 +1393,45 @@ def main():
                        "server": SRV_CPU, "housekeeping": HK_CPU},
         "syn": "IPv4, options MSS/SACK/TS/WS, random source in %s, "
                "random sport/seq" % SPOOF,
-        "user_hz": USER_HZ}
+        "user_hz": USER_HZ, "busy": BUSY,
+        "module_rev": CFG.get("BENCH_MODULE_REV")}
+    if BUSY not in ("0", "1", "only"):
+        log("bench: BENCH_BUSY is 0, 1 or only")
+        return 1
+    only_busy = BUSY == "only"
+    if BUSY != "0":
+        RAW["config"]["busy_config"] = {
+            "defences": BUSY_DEFENCES, "runs": min(RUNS, BUSY_RUNS),
+            "flood_s": DETECT_SECS,
+            "poll_ms": POLL_S * 1000, "probe_ms": PROBE_S * 1000,
+            "probes_clean": PROBES_CLEAN, "recover_max_s": RECOVER_MAX,
+            "load_rate": LOAD_RATE, "load_secs": LOAD_SECS,
+            "load_delay_ms": LOAD_DELAY_MS, "load_sources": LOAD_SOURCES}
     topology()
     MAC = srv_mac()
 
     defences = [FLOOR] + [d for d in DEFENCES + EXTRA if not ONLY or d in ONLY]
+    if only_busy:
+        defences = []
     t0 = time.monotonic()
-    if cfg("BENCH_MEMORY", 1, int):
+    if cfg("BENCH_MEMORY", 1, int) and not only_busy:
         memory()
     save()
 
-    cap = int(CAP_FIXED) or calibrate()
-    RAW["kernel_capacity_calibrated"] = cap
+    cap = int(CAP_FIXED)
+    if not cap and (defences or not DETECT_RATES):
+        cap = calibrate()
+    RAW["kernel_capacity_calibrated"] = cap or None
     cpu_rate = round(CPU_FRACTION * cap)
-    RAW["cpu_rate"] = cpu_rate
+    RAW["cpu_rate"] = cpu_rate or None
+    rates = DETECT_RATES or [DETECT_SLOW, cpu_rate]
+    if BUSY != "0":
+        RAW["config"]["busy_config"]["detect_rates"] = rates
     save()
-    log("phase 2: %d runs of %s; CPU cost at %d pps" %
-        (RUNS, " ".join(defences), cpu_rate))
+    log("phase 2: %d runs of %s%s; CPU cost at %d pps" %
+        (RUNS, " ".join(defences),
+         "" if BUSY == "0" else " busy (flood at %s pps)" %
+         " and ".join(str(r) for r in rates), cpu_rate))
 
     for run in range(1, RUNS + 1):
         # One set of namespaces a run; defence_setup() resets the server.
@@ -1028,6 +1455,8 @@ def main():
             log("  %-24s run %d capacity %d pps%s" %
                 (d, run, c, " (generator-limited)" if limited else ""))
             save()
+        if BUSY != "0" and run <= BUSY_RUNS:
+            busy(run, rates)
         sg_unload()
         log("run %d done after %ds" % (run, time.monotonic() - t0))
     ns_del_all()

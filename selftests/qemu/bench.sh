@@ -7,8 +7,8 @@
 # check.sh does, runs bench/run.py inside, and turns what it measured into
 # bench/results.json, bench/results.md and bench/legit_success.png, and
 # rewrites the figures in BENCHMARKS.md. That is for a full run
-# (BENCH_RUNS >= 5, every defence); any other run leaves them alone and
-# reports into build/bench/<kver>/report/.
+# (BENCH_RUNS >= 5, every defence, the busy-server rows); any other run
+# leaves them alone and reports into build/bench/<kver>/report/.
 #
 # The flood comes from the host: tools/synflood.c runs natively, at the
 # guest's word (bench/hostflood.py, over a virtio-serial port), and
@@ -39,6 +39,21 @@
 #   BENCH_GEN=host             where the flood comes from: host or guest
 #   BENCH_SMP, BENCH_MEM=2G    the guest's vCPUs (2: the server's and the
 #                              rest; 3 with BENCH_GEN=guest) and memory
+#   BENCH_BUSY=1               busy-server rows (issue 12): time to detect
+#                              and recover, cookies under legitimate load
+#                              only, for kernel_cookies and synguard_auto;
+#                              0: skip them; only: nothing else (no memory,
+#                              calibration only if needed for the rates)
+#   BENCH_BUSY_RUNS=3          measure them in the first this many runs
+#   BENCH_DETECT_RATES="a b"   flood rates (pps) for detect/recover;
+#                              default 2000 and the CPU-cost rate
+#   BENCH_DETECT_SECS=3        length of each of those floods
+#   BENCH_POLL_MS=2            counter sampling period while timing them
+#   BENCH_PROBE_MS=100         a probe connection this often after a flood
+#   BENCH_RECOVER_MAX=60       seconds to wait for the end of cookie mode
+#   BENCH_LOAD_RATE=300, BENCH_LOAD_SECS=8, BENCH_LOAD_DELAY_MS=500
+#                              selftests/legit_load.py's rate, length and
+#                              the client's netem delay (legitimate only)
 #   BENCH_GUEST_SCRIPT=FILE    run this Python script in the guest instead
 #                              of bench/run.py (for experiments; it can
 #                              import run and reuse its pieces)
@@ -116,6 +131,11 @@ mkdir -p "$out"
 
 echo "# bench: kernel $kver, $smp vCPUs, $runs run(s); log: $res/qemu/bench.log"
 start=$SECONDS
+# What the module under test is: the last commit to it, +dirty if the
+# tree differs (the results name it; it may change between runs).
+module_rev=$(git -C "$repo" log -1 --format=%h -- module include 2>/dev/null)
+[[ -n "$(git -C "$repo" status --porcelain -- module include 2>/dev/null)" ]] &&
+	module_rev+=+dirty
 build_module "$kver" "$out" || die "module build failed, see $out/build.log"
 build_initramfs "$kver" "$out" || die "cannot build the initramfs"
 cc -O2 -Wall -o "$repo/build/synflood" "$repo/tools/synflood.c" ||
@@ -128,8 +148,10 @@ mkdir -p "$res/qemu"
 mkdir -p "$repo/build/$kver/results"
 : >"$console"
 {
-	env | grep -E '^BENCH_[A-Z0-9_]+=' | grep -v -E '^BENCH_(GEN|SRV_NIC|CLI_NIC)='
+	env | grep -E '^BENCH_[A-Z0-9_]+=' |
+		grep -v -E '^BENCH_(GEN|SRV_NIC|CLI_NIC|MODULE_REV)='
 	echo "BENCH_GEN=$gen"
+	echo "BENCH_MODULE_REV=${module_rev:-unknown}"
 	echo "BENCH_SRV_NIC=$srv_nic"
 	echo "BENCH_CLI_NIC=$cli_nic"
 } | sort >"$res/bench.env"
@@ -204,7 +226,7 @@ fi
 
 # Only a full run replaces the recorded figures; any other goes to build/.
 report="$out/report"
-if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" ]]; then
+if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" && "${BENCH_BUSY:-1}" == 1 ]]; then
 	report="$repo/bench"
 fi
 mkdir -p "$report"
