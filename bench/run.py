@@ -155,7 +155,8 @@ PROBE_S = cfg("BENCH_PROBE_MS", 100.0) / 1000  # probe SYN period
 PROBES_CLEAN = 3                  # probes without a cookie in a row: out
 RECOVER_MAX = cfg("BENCH_RECOVER_MAX", 60.0)  # give up waiting after this
 LOAD_RATE = cfg("BENCH_LOAD_RATE", 300.0)     # legit_load.py connections/s
-LOAD_SECS = cfg("BENCH_LOAD_SECS", 8.0)
+LOAD_SECS = cfg("BENCH_LOAD_SECS", 12.0)
+LOAD_RAMP = cfg("BENCH_LOAD_RAMP", 4.0)     # seconds to reach LOAD_RATE
 LOAD_DELAY_MS = cfg("BENCH_LOAD_DELAY_MS", 500, int)  # client-side netem
 LOAD_SOURCES = "10.0.5.0/24"      # the client's AnyIP sources
 
@@ -1242,10 +1243,11 @@ def fmt_busy(m):
                                             m["poll_ms"]["max"])
         return s
     r = m["legit"]
-    return ("legit_load %g/s for %gs, netem %d ms: %d/%d ok, p99 %s ms, "
+    return ("legit_load %g/s (ramp %gs) for %gs, netem %d ms: %d/%d ok, p99 %s ms, "
             "cookies: synguard %d, kernel %d; half-opens peak: %d request "
             "sockets, %d tracked; CPUs busy %s" % (
-                LOAD_RATE, LOAD_SECS, LOAD_DELAY_MS, r["ok"], r["total"],
+                LOAD_RATE, LOAD_RAMP, LOAD_SECS, LOAD_DELAY_MS, r["ok"],
+                r["total"],
                 r["p99_ms"], m["sg"].get("cookies_sent", 0),
                 m["netstat"]["SyncookiesSent"], m["peak_syn_recv"],
                 m["peak_tracked"], m["cpu_busy"]))
@@ -1259,7 +1261,8 @@ def record_busy(defence, run, kind, m):
 
 def legit_load(defences):
     """Legitimate load only: selftests/legit_load.py, LOAD_RATE connections
-    a second from LOAD_SOURCES (AnyIP in the client's namespace) for
+    a second (reached over LOAD_RAMP seconds, as a busy day's load
+    arrives) from LOAD_SOURCES (AnyIP in the client's namespace) for
     LOAD_SECS, with LOAD_DELAY_MS of netem delay on the client's side, so
     that rate x delay half-opens are in flight at the server; its echo
     server (legit_load.py serve, backlog 4096) on the server's CPU, one
@@ -1316,7 +1319,7 @@ def legit_load_one():
         ["ip", "netns", "exec", CLI, "taskset", "-c", str(HK_CPU),
          "python3", LOAD, "load", LEGIT_DST, str(PORT),
          "--rate", "%g" % LOAD_RATE, "--seconds", "%g" % LOAD_SECS,
-         "--sources", LOAD_SOURCES],
+         "--ramp", "%g" % LOAD_RAMP, "--sources", LOAD_SOURCES],
         stdout=subprocess.PIPE, text=True)
     peak_rq = peak_sg = 0
     series = []                 # [s, cookies so far] every 0.5 s
