@@ -501,6 +501,7 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 		return NF_DROP;
 
 	sg_stat_inc(sn, COOKIES_SENT);
+	this_cpu_inc(sn->stats->port_sent[sg_port_slot(pkt->t.dport)]);
 	/* Shared by every CPU: write it once a tick, not once a SYN. */
 	now = jiffies;
 	if (READ_ONCE(sn->last_cookie) != now)

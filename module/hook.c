@@ -182,11 +182,12 @@ static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
  * source holds too many half-opens already (policy.c).
  */
 static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
-			 const struct sock *lsk)
+			 const struct sock *lsk, u32 mode)
 {
 	if (inet_csk_reqsk_queue_is_full(lsk)) {
 		sg_stat_inc(sn, LISTENER_FULL);
-		return true;
+		if (mode == SYNGUARD_MODE_AUTO)
+			return true;
 	}
 
 	switch (sg_halfopen_add(sn, &pkt->t, ntohl(pkt->th->seq))) {
@@ -234,10 +235,11 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 
 	if (mode == SYNGUARD_MODE_ALWAYS)
 		cookie = true;
-	else if (mode == SYNGUARD_MODE_AUTO && sg_under_attack(sn))
+	else if (mode == SYNGUARD_MODE_AUTO && sg_under_attack(sn) &&
+		 sg_port_flooded(sn, pkt->t.dport))
 		cookie = true;
 	else
-		cookie = sg_track_syn(sn, pkt, lsk) &&
+		cookie = sg_track_syn(sn, pkt, lsk, mode) &&
 			 mode == SYNGUARD_MODE_AUTO;
 	if (!cookie)
 		goto pass;
@@ -315,6 +317,7 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	if (sg_cookie_ack_valid(skb, pkt)) {
 		tcp_synq_overflow(lsk);
 		sg_stat_inc(sn, COOKIES_VALIDATED);
+		this_cpu_inc(sn->stats->port_validated[sg_port_slot(th->dest)]);
 		return NF_ACCEPT;
 	}
 	if (sg_conntrack_knows(skb))

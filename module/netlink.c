@@ -179,7 +179,9 @@ static int sg_put_state(struct sk_buff *skb, struct sg_net *sn)
 	    nla_put_u32(skb, SYNGUARD_A_STATE_HALFOPEN_ENTER,
 			sg_halfopen_enter(sn)) ||
 	    nla_put_u32(skb, SYNGUARD_A_STATE_UNANSWERED_RATE,
-			READ_ONCE(sn->unanswered_rate))) {
+			READ_ONCE(sn->unanswered_rate)) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_PORTS_EXEMPT,
+			hweight_long(READ_ONCE(sn->ports_calm)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -9,7 +9,7 @@
  * took, that is the milliseconds completed handshakes took per second
  * (counter handshake_ms) divided by 1000. The policy work measures that
  * each second and keeps its recent peak, decaying by an eighth a second
- * and held while cookie mode is on: halfopen_expected is twice that.
+ * and never while cookie mode is on: halfopen_expected is twice that.
  *
  * Cookie mode starts on the packet path, at once, for a SYN that would
  * otherwise be tracked, when
@@ -23,10 +23,18 @@
  *     for the handshakes it completed lately (halfopen.c), gets cookies
  *     for its own SYNs.
  *
+ * In cookie mode the evidence is per destination port: each second the
+ * policy work exempts the ports (by slot, sg_port_slot()) whose cookies
+ * came back, at least half of them and all but syn_rate_low a second.
+ * A busy port's SYNs are then tracked again while the flooded port's
+ * keep getting cookies. If the tracked half-opens cross the watermark
+ * again, every port gets cookies until the next second's evidence.
+ *
  * Cookie mode ends in the policy work: after `cooldown` consecutive
  * seconds in which fewer than syn_rate_low cookies went unanswered (sent
  * but never returned as a valid ACK) and at most halfopen_low half-opens
- * remained tracked. A busy server's cookies come back; a flood's do not.
+ * more than halfopen_expected remained tracked. A busy server's cookies
+ * come back; a flood's do not.
  *
  * In `monitor` the same state is kept and shown, but never acted upon.
  */
@@ -77,7 +85,50 @@ void sg_policy_enter(struct sg_net *sn, u8 reason)
 	    !cmpxchg(&sn->under_attack, false, true)) {
 		WRITE_ONCE(sn->reason, reason);
 		this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_ENTRIES]);
+		return;
 	}
+	/* Exempt ports pushed the half-opens up again: no exemption. */
+	if (READ_ONCE(sn->ports_calm))
+		WRITE_ONCE(sn->ports_calm, 0);
+}
+
+/*
+ * In cookie mode (@judge), the ports whose cookies came back in the last
+ * second: at least half of those sent, and all but syn_rate_low. A slot
+ * that sent none keeps what it was. Out of cookie mode the counts are
+ * only taken, so that the first judgement covers one second.
+ */
+static_assert(SG_PORT_SLOTS <= BITS_PER_LONG);	/* sg_net.ports_calm */
+
+static void sg_policy_ports(struct sg_net *sn, bool judge)
+{
+	u32 low = READ_ONCE(sn->cfg.syn_rate_low);
+	unsigned long calm = READ_ONCE(sn->ports_calm);
+	u32 i, sent, validated, s, v;
+	int cpu;
+
+	for (i = 0; i < SG_PORT_SLOTS; i++) {
+		sent = 0;
+		validated = 0;
+		for_each_possible_cpu(cpu) {
+			const struct sg_stats *st = per_cpu_ptr(sn->stats, cpu);
+
+			sent += READ_ONCE(st->port_sent[i]);
+			validated += READ_ONCE(st->port_validated[i]);
+		}
+		s = sent - sn->last_port_sent[i];
+		v = validated - sn->last_port_validated[i];
+		sn->last_port_sent[i] = sent;
+		sn->last_port_validated[i] = validated;
+		if (!judge || !s)
+			continue;
+		if (v >= s / 2 && s - min(v, s) < low)
+			calm |= BIT(i);
+		else
+			calm &= ~BIT(i);
+	}
+	if (judge)
+		WRITE_ONCE(sn->ports_calm, calm);
 }
 
 /* How far counter @idx moved since the last second; remembers it. */
@@ -98,9 +149,16 @@ static void sg_policy_learn(struct sg_net *sn, u64 handshake_ms)
 {
 	u32 now_x16 = min_t(u64, handshake_ms * 16 / MSEC_PER_SEC, U32_MAX / 2);
 
+	/*
+	 * In cookie mode only exempt ports are tracked: what they show adds
+	 * to what was learned before, nothing is forgotten. A flood adds
+	 * nothing either way, since its half-opens never complete.
+	 */
 	if (READ_ONCE(sn->under_attack))
-		return;
-	sn->legit_x16 = max(now_x16, sn->legit_x16 - sn->legit_x16 / 8);
+		sn->legit_x16 = max(now_x16, sn->legit_x16);
+	else
+		sn->legit_x16 = max(now_x16,
+				    sn->legit_x16 - sn->legit_x16 / 8);
 	WRITE_ONCE(sn->halfopen_expected, sn->legit_x16 * 2 / 16);
 }
 
@@ -128,14 +186,18 @@ static void sg_policy_work(struct work_struct *work)
 			 U32_MAX));
 	sg_policy_learn(sn, handshake_ms);
 
+	sg_policy_ports(sn, READ_ONCE(sn->under_attack));
+
 	if (READ_ONCE(sn->under_attack)) {
 		if (sn->unanswered_rate < READ_ONCE(sn->cfg.syn_rate_low) &&
-		    sg_halfopen_count(sn) <= READ_ONCE(sn->cfg.halfopen_low))
+		    sg_halfopen_count(sn) <= READ_ONCE(sn->cfg.halfopen_low) +
+					     READ_ONCE(sn->halfopen_expected))
 			sn->calm_seconds++;
 		else
 			sn->calm_seconds = 0;
 		if (sn->calm_seconds >= READ_ONCE(sn->cfg.cooldown)) {
 			WRITE_ONCE(sn->reason, SYNGUARD_REASON_NONE);
+			WRITE_ONCE(sn->ports_calm, 0);
 			WRITE_ONCE(sn->under_attack, false);
 			sn->calm_seconds = 0;
 			this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_EXITS]);

@@ -21,6 +21,12 @@ static inline u32 sg_halfopen_enter(const struct sg_net *sn)
 	       READ_ONCE(sn->halfopen_expected);
 }
 
+/* Whether a SYN to @port gets a cookie in cookie mode: see policy.c. */
+static inline bool sg_port_flooded(const struct sg_net *sn, __be16 port)
+{
+	return !(READ_ONCE(sn->ports_calm) & BIT(sg_port_slot(port)));
+}
+
 int sg_mode_parse(const char *s);
 
 #endif /* _SG_POLICY_H */

@@ -2,8 +2,12 @@
 #ifndef _SG_STATS_H
 #define _SG_STATS_H
 
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
+#include <linux/synguard.h>
 #include <linux/types.h>
+#include <asm/byteorder.h>
 
 /*
  * The one list of counters. sysfs, netlink and the documentation all
@@ -49,9 +53,24 @@ extern const char *const sg_stat_names[SG_STAT_MAX];
  * increments are single instructions on the 64-bit machines this module
  * is built for.
  */
+/*
+ * Destination ports share SG_PORT_SLOTS slots by hash; per slot, the
+ * cookies sent and validated, which the policy work compares to tell a
+ * flooded port from a busy one (policy.c).
+ */
+#define SG_PORT_SLOTS SYNGUARD_PORT_SLOTS
+#define SG_PORT_SLOTS_BITS ilog2(SG_PORT_SLOTS)
+
 struct sg_stats {
 	u64 c[SG_STAT_MAX];
+	u32 port_sent[SG_PORT_SLOTS];
+	u32 port_validated[SG_PORT_SLOTS];
 };
+
+static inline u32 sg_port_slot(__be16 port)
+{
+	return hash_32(ntohs(port), SG_PORT_SLOTS_BITS);
+}
 
 #define sg_stat_inc(sn, idx) this_cpu_inc((sn)->stats->c[SG_STAT_##idx])
 #define sg_stat_add(sn, idx, n) \

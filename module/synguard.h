@@ -63,6 +63,12 @@ struct sg_net {
 	bool under_attack;
 	u8 reason;			/* enum synguard_reason */
 	u32 halfopen_expected;		/* see policy.c */
+	/*
+	 * Port slots (sg_port_slot()) exempt from cookie mode because
+	 * their cookies come back: set by the policy work, cleared by it
+	 * and by the packet path when the evidence returns.
+	 */
+	unsigned long ports_calm;
 
 	/* Written at most once a jiffy by the CPUs sending cookies. */
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
@@ -70,6 +76,8 @@ struct sg_net {
 	/* Owned by the policy work, which runs once a second. */
 	struct delayed_work policy_work ____cacheline_aligned_in_smp;
 	u64 last[SG_STAT_MAX];		/* the counters a second ago */
+	u32 last_port_sent[SG_PORT_SLOTS];
+	u32 last_port_validated[SG_PORT_SLOTS];
 	u32 legit_x16;			/* legitimate half-opens, x16 */
 	u32 syn_rate;			/* SYNs last second (shown) */
 	u32 unanswered_rate;		/* cookies not validated (shown) */

@@ -10,7 +10,9 @@
 #          hosts that never answer age out; nothing gets a cookie.
 # auto:    one source over its limit gets cookies alone; crossing the high
 #          watermark starts cookie mode for all, and it ends again once
-#          the SYNs stop.
+#          the SYNs stop; a listener whose own SYN queue is full gets
+#          cookies for the SYNs the kernel alone answers with cookies
+#          (measured first, without the module), and nobody else does.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -18,7 +20,7 @@ PORT=9300
 HERE=$(dirname "$0")
 
 sg_require_root
-sg_require_cmd socat python3 insmod
+sg_require_cmd socat python3 insmod nstat
 
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"
@@ -49,15 +51,36 @@ want()
 
 current_is() { (($(sg_counter halfopen_current) == $1)); }
 
-# syns COUNT SRC [ARGS...]: raw SYNs from SRC (or --src-net) to the listener.
+# syns COUNT SRC [ARGS...]: raw SYNs from SRC (or --src-net) to the
+# listener ($DPORT, or $PORT).
 syns()
 {
 	local n=$1 src=$2
 
 	shift 2
 	ip netns exec "$CLI" python3 "$HERE/pkt.py" syn "$src" 10.0.1.2 \
-		"$PORT" --count "$n" "$@"
+		"${DPORT:-$PORT}" --count "$n" "$@"
 }
+
+# Two listeners with a SYN queue of 8, one for the kernel alone, one for
+# synguard: the kernel's request sockets for unanswered SYNs stay a minute.
+SMALL_K=9301
+SMALL_SG=9302
+for p in $SMALL_K $SMALL_SG; do
+	ip netns exec "$SRV" socat "TCP4-LISTEN:$p,bind=10.0.1.2,reuseaddr,fork,backlog=8" PIPE &
+	sg_wait_listen "$SRV" "$p" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
+done
+
+# ---------------------------------------------------------- kernel alone
+# 30 unanswered SYNs at a listener whose SYN queue holds 8: the kernel
+# answers the ones it has no room for with cookies (the reference for the
+# same in auto, at the end).
+k0=$(sg_nstat "$SRV" TcpExtSyncookiesSent)
+DPORT=$SMALL_K syns 30 10.0.1.1 --src-net 10.0.1.128/25
+sleep 0.5
+kernel_cookies=$(($(sg_nstat "$SRV" TcpExtSyncookiesSent) - k0))
+sg_check "kernel alone: a full SYN queue of 8 gets cookies for $kernel_cookies of 30 SYNs" \
+	test "$kernel_cookies" -ge 20 -a "$kernel_cookies" -le 22
 
 # ---------------------------------------------------------------- monitor
 sg_load mode=monitor || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
@@ -130,5 +153,19 @@ sg_check "auto: after cookie mode, connections work" \
 	sg_tcp_connect "$CLI" 10.0.1.2 "$PORT"
 want cookies_sent == 0 "auto: after cookie mode"
 want halfopen_added == 1 "auto: after cookie mode"
+
+# A listener's own full SYN queue: synguard answers with a cookie exactly
+# the SYNs the kernel would have, and the namespace stays out of cookie
+# mode.
+snap cookies_sent listener_full cookie_mode_entries
+k0=$(sg_nstat "$SRV" TcpExtSyncookiesSent)
+DPORT=$SMALL_SG syns 30 10.0.1.1 --src-net 10.0.1.128/25
+sleep 0.5
+want listener_full == "$kernel_cookies" "auto: 30 SYNs at a full SYN queue of 8"
+want cookies_sent == "$kernel_cookies" "auto: 30 SYNs at a full SYN queue of 8"
+want cookie_mode_entries == 0 "auto: 30 SYNs at a full SYN queue of 8"
+k1=$(sg_nstat "$SRV" TcpExtSyncookiesSent)
+sg_check "auto: the kernel sent none of those cookies itself ($((k1 - k0)))" \
+	test "$k1" -eq "$k0"
 
 exit $ret

@@ -37,6 +37,7 @@ struct config {
 	bool under_attack;
 	uint32_t syn_rate, halfopen_current, table_slots;
 	uint32_t reason, halfopen_expected, halfopen_enter, unanswered_rate;
+	uint32_t ports_exempt;
 	int tcp_syncookies;
 	int ct_tcp_loose;	/* -1: nf_conntrack not loaded */
 };
@@ -77,6 +78,9 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	if (st[SYNGUARD_A_STATE_HALFOPEN_ENTER])
 		c->halfopen_enter =
 			mnl_attr_get_u32(st[SYNGUARD_A_STATE_HALFOPEN_ENTER]);
+	if (st[SYNGUARD_A_STATE_PORTS_EXEMPT])
+		c->ports_exempt =
+			mnl_attr_get_u32(st[SYNGUARD_A_STATE_PORTS_EXEMPT]);
 	if (st[SYNGUARD_A_STATE_UNANSWERED_RATE])
 		c->unanswered_rate =
 			mnl_attr_get_u32(st[SYNGUARD_A_STATE_UNANSWERED_RATE]);
@@ -177,6 +181,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_u64("halfopen_current", c.halfopen_current);
 		json_u64("halfopen_expected", c.halfopen_expected);
 		json_u64("halfopen_enter", c.halfopen_enter);
+		json_u64("port_slots_exempt", c.ports_exempt);
 		json_u64("table_slots", c.table_slots);
 		for (i = 0; i < (int)NSETTINGS; i++)
 			json_u64(settings[i].key, c.value[i]);
@@ -208,6 +213,9 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		       c.table_slots);
 		printf("cookie mode starts at: %u half-opens (%u expected from completed handshakes)\n",
 		       c.halfopen_enter, c.halfopen_expected);
+		if (on && c.mode == SYNGUARD_MODE_AUTO)
+			printf("exempt from cookie mode: %u of %u port slots (their cookies come back)\n",
+			       c.ports_exempt, SYNGUARD_PORT_SLOTS);
 		for (i = 0; i < (int)NSETTINGS; i++)
 			printf("%s: %u\n", settings[i].key, c.value[i]);
 		printf("ports: ");

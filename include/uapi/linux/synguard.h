@@ -33,6 +33,7 @@
  *       SYNGUARD_A_STATE_HALFOPEN_EXPECTED	u32
  *       SYNGUARD_A_STATE_HALFOPEN_ENTER	u32
  *       SYNGUARD_A_STATE_UNANSWERED_RATE	u32
+ *       SYNGUARD_A_STATE_PORTS_EXEMPT		u32
  *
  * SYNGUARD_CMD_SET_CONFIG (do, admin)
  *   request: any of
@@ -113,6 +114,12 @@ enum synguard_mode {
 	SYNGUARD_MODE_MAX = (__SYNGUARD_MODE_MAX - 1)
 };
 
+/*
+ * In cookie mode, destination ports are judged apart in this many slots
+ * (by hash); SYNGUARD_A_STATE_PORTS_EXEMPT counts the exempt ones.
+ */
+#define SYNGUARD_PORT_SLOTS	64
+
 /* Why cookie mode is on (SYNGUARD_A_STATE_REASON). */
 enum synguard_reason {
 	SYNGUARD_REASON_NONE,		/* it is not */
@@ -157,6 +164,7 @@ enum {
 	SYNGUARD_A_STATE_HALFOPEN_EXPECTED,
 	SYNGUARD_A_STATE_HALFOPEN_ENTER,
 	SYNGUARD_A_STATE_UNANSWERED_RATE,
+	SYNGUARD_A_STATE_PORTS_EXEMPT,
 
 	__SYNGUARD_A_STATE_MAX,
 	SYNGUARD_A_STATE_MAX = (__SYNGUARD_A_STATE_MAX - 1)
