@@ -33,12 +33,11 @@ sg_setup_pair python3 tc hping3 socat
 sg_busy_clients "$CLI" veth0 "$DELAY" ||
 	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
-ip netns exec "$SRV" python3 "$SG_LIB_DIR/legit_load.py" serve "$SRV_IP" \
-	"$BUSY" &
+sg_busy_server "$SRV" "$SRV_IP" "$BUSY" ||
+	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 ip netns exec "$SRV" socat "TCP4-LISTEN:$FLOODED,bind=$SRV_IP,reuseaddr,fork" \
 	PIPE &
-busywait 20000 sg_listening "$SRV" "$BUSY" &&
-	sg_wait_listen "$SRV" "$FLOODED" ||
+sg_wait_listen "$SRV" "$FLOODED" ||
 	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 
 # flood: 2000 spoofed SYNs a second at the flooded port, in the background.
@@ -49,35 +48,25 @@ flood()
 	SG_FLOOD_PID=$!
 }
 
-# load LABEL: the busy period; checks that every connection succeeded.
-# Meanwhile, cookies_validated $TAIL s before its end goes to tail_from.
-load()
+# busy LABEL: the busy load at $BUSY.
+busy()
 {
-	local res ok total
-
-	( sg_pause $((SECONDS_ - TAIL))
-	  sg_ns_counter "$SRV" cookies_validated >"$SG_TMPDIR/tail_from" ) &
-	res=$(sg_busy_load "$CLI" "$SRV_IP" "$BUSY" --rate "$RATE" \
-		--ramp "$RAMP" --seconds "$SECONDS_")
-	sg_info "$1: $res"
-	ok=$(sg_json_int ok <<<"$res")
-	total=$(sg_json_int total <<<"$res")
-	if ((total > 0 && ok == total)); then
-		sg_pass "$1: $ok of $total connections to the busy port succeeded"
-	else
-		sg_fail "$1: $ok of $total connections to the busy port succeeded"
-	fi
+	sg_busy_run "$1" "$CLI" "$SRV_IP" "$BUSY" --rate "$RATE" \
+		--ramp "$RAMP" --seconds "$SECONDS_"
 }
 
 flood
-load "kernel alone, flood at $FLOODED"
+busy "kernel alone, flood at $FLOODED"
 sg_flood_stop
 
 sg_load || { sg_fail "insmod synguard"; exit "$ret"; }
 flood
 busywait 20000 sg_under_attack "$SRV" ||
 	sg_fail "auto: the flood did not start cookie mode"
-load "synguard auto, flood at $FLOODED"
+# The cookies validated $TAIL s before the load ends.
+( sg_pause $((SECONDS_ - TAIL))
+  sg_ns_counter "$SRV" cookies_validated >"$SG_TMPDIR/tail_from" ) &
+busy "synguard auto, flood at $FLOODED"
 v1=$(sg_ns_counter "$SRV" cookies_validated)
 v0=$(<"$SG_TMPDIR/tail_from")
 sg_check "synguard auto: still in cookie mode for the flood" \

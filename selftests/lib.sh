@@ -657,6 +657,63 @@ sg_busy_load()
 		--sources "$SG_BUSY_SOURCES" "${@:4}"
 }
 
+# sg_busy_server NS ADDR PORT: legit_load.py's echo server (backlog 4096)
+# on ADDR:PORT in NS, in the background, once it listens.
+sg_busy_server()
+{
+	ip netns exec "$1" python3 "$SG_LIB_DIR/legit_load.py" serve "$2" \
+		"$3" &
+	# Python starts slowly under TCG.
+	busywait 20000 sg_listening "$1" "$3"
+}
+
+# sg_busy_run LABEL NS ADDR PORT ARGS...: one busy period (sg_busy_load);
+# PASS if every connection succeeded. Leaves the counts in SG_BUSY_OK and
+# SG_BUSY_TOTAL.
+sg_busy_run()
+{
+	local label=$1 res
+
+	shift
+	res=$(sg_busy_load "$@")
+	sg_info "$label: $res"
+	SG_BUSY_OK=$(sg_json_int ok <<<"$res")
+	SG_BUSY_TOTAL=$(sg_json_int total <<<"$res")
+	if ((SG_BUSY_TOTAL > 0 && SG_BUSY_OK == SG_BUSY_TOTAL)); then
+		sg_pass "$label: $SG_BUSY_OK of $SG_BUSY_TOTAL connections succeeded"
+	else
+		sg_fail "$label: ${SG_BUSY_OK:-0} of ${SG_BUSY_TOTAL:-0} connections succeeded"
+	fi
+}
+
+# sg_busy_kernel SRV_NS ARGS...: sg_busy_run without synguard, the
+# reference: every connection succeeds and the kernel sends no cookie.
+sg_busy_kernel()
+{
+	local srv=$1 c0 c1
+
+	shift
+	c0=$(sg_nstat "$srv" TcpExtSyncookiesSent)
+	sg_busy_run "kernel alone" "$@"
+	c1=$(sg_nstat "$srv" TcpExtSyncookiesSent)
+	sg_check "kernel alone: no cookie sent ($((c1 - c0)))" \
+		test "$c1" -eq "$c0"
+}
+
+# sg_busy_peak LABEL ARGS...: sg_busy_run, with the peak of synguard's
+# tracked half-opens meanwhile in SG_BUSY_PEAK.
+sg_busy_peak()
+{
+	local watch
+
+	sg_watch_max halfopen_current "$SG_TMPDIR/peak" &
+	watch=$!
+	sg_busy_run "$@"
+	kill "$watch"
+	wait "$watch" 2>/dev/null
+	SG_BUSY_PEAK=$(<"$SG_TMPDIR/peak")
+}
+
 # sg_watch_max COUNTER FILE: the largest value of sysfs counter COUNTER
 # seen, in FILE, every 100 ms until killed. Run it in the background.
 sg_watch_max()
