@@ -18,10 +18,13 @@
 # such a connection if it were a cookie connection, synguard drops the
 # early segment (acks_unmatched) and TCP sends it again.
 #
-# Without the module (the reference) every connection succeeds. With
-# synguard in always every connection succeeds through a cookie, and
-# after $FORGED forged ACKs cookies_rejected has moved by exactly
-# $FORGED.
+# The server has a conntrack firewall, as the servers synguard is for
+# do: a late ACK of a connection that is gone (a retransmitted FIN's)
+# is then known to conntrack, and goes to the kernel as it would without
+# synguard. Without the module (the reference) every connection
+# succeeds. With synguard in always every connection succeeds through a
+# cookie, the load moves cookies_rejected not at all, and $FORGED forged
+# ACKs move it by exactly $FORGED.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -33,11 +36,21 @@ SECONDS_=15
 BYTES=4000
 FORGED=200
 
-sg_setup_pair python3 tc nstat
+sg_setup_pair python3 tc nstat nft
 DELAY=900ms
 sg_busy_clients "$CLI" veth0 "$DELAY" 40ms ||
 	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+ip netns exec "$SRV" nft -f - <<EOF || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
+table inet fw {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		ct state invalid drop
+		tcp dport $PORT accept
+	}
+}
+EOF
 sg_busy_server "$SRV" "$SRV_IP" "$PORT" ||
 	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 
