@@ -31,8 +31,8 @@ source "$(dirname "$0")/lib.sh"
 PORT=8080
 SRV_IP=10.0.1.2
 RATE=200
-RAMP=5
-SECONDS_=15
+RAMP=4
+SECONDS_=10
 BYTES=4000
 FORGED=200
 

@@ -20,8 +20,8 @@ source "$(dirname "$0")/lib.sh"
 PORT=8080
 SRV_IP=10.0.2.2
 RATE=200
-RAMP=5
-SECONDS_=15
+RAMP=4
+SECONDS_=10
 DELAY=900ms
 
 sg_require_root

@@ -24,9 +24,9 @@ BUSY=8080
 FLOODED=9000
 SRV_IP=10.0.1.2
 RATE=200
-RAMP=5
-SECONDS_=15
-TAIL=5
+RAMP=4
+SECONDS_=10
+TAIL=4
 DELAY=900ms
 
 sg_setup_pair python3 tc hping3 socat
