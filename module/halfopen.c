@@ -274,11 +274,13 @@ static u32 sg_ho_credit(const struct sg_halfopen *t, u16 src, u32 period)
 
 /*
  * Credit halves every SG_CREDIT_PERIOD seconds, and each completed
- * handshake earns two: a source completing N handshakes a second then
- * holds at least 4N of credit, room for its clients' half-opens up to a
- * four-second handshake.
+ * handshake earns SG_CREDIT_EARNED: a source completing N handshakes a
+ * second then holds at least 16N of credit, room for its clients'
+ * half-opens with handshakes up to 16 s long, and while its load grows
+ * it earns room ahead of it.
  */
-#define SG_CREDIT_PERIOD 2
+#define SG_CREDIT_PERIOD 4
+#define SG_CREDIT_EARNED 4
 
 static u32 sg_credit_period(void)
 {
@@ -362,7 +364,8 @@ enum sg_ho_result sg_halfopen_add(struct sg_net *sn,
 static void sg_ho_credit_add(struct sg_halfopen *t, u16 src)
 {
 	u32 period = sg_credit_period();
-	u32 n = min(sg_ho_credit(t, src, period) + 2, SG_CREDIT_MASK);
+	u32 n = min(sg_ho_credit(t, src, period) + SG_CREDIT_EARNED,
+		    SG_CREDIT_MASK);
 
 	WRITE_ONCE(t->src_credit[src], period << SG_CREDIT_BITS | n);
 }

@@ -184,6 +184,8 @@ static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
 static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 			 const struct sock *lsk, u32 mode)
 {
+	u32 enter;
+
 	if (inet_csk_reqsk_queue_is_full(lsk)) {
 		sg_stat_inc(sn, LISTENER_FULL);
 		if (mode == SYNGUARD_MODE_AUTO)
@@ -193,14 +195,21 @@ static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 	switch (sg_halfopen_add(sn, &pkt->t, ntohl(pkt->th->seq))) {
 	case SG_HO_ADDED:
 		sg_stat_inc(sn, HALFOPEN_ADDED);
-		if (sg_halfopen_count_reaches(sn, sg_halfopen_enter(sn)))
-			sg_policy_enter(sn, SYNGUARD_REASON_HALFOPENS);
+		enter = sg_halfopen_enter(sn);
+		if (!sg_under_attack(sn)) {
+			if (sg_halfopen_count_reaches(sn, enter))
+				sg_policy_enter(sn, SYNGUARD_REASON_HALFOPENS);
+		} else if (sg_halfopen_count_reaches(sn, 2 * enter)) {
+			/* Only exempt ports are tracked now (policy.c). */
+			sg_policy_rearm(sn);
+		}
 		return false;
 	case SG_HO_REFRESHED:
 		return false;
 	case SG_HO_FULL:
 		sg_stat_inc(sn, TABLE_FULL);
 		sg_policy_enter(sn, SYNGUARD_REASON_TABLE_FULL);
+		sg_policy_rearm(sn);
 		return true;
 	case SG_HO_SOURCE_LIMIT:
 		sg_stat_inc(sn, SOURCE_LIMIT_HITS);

@@ -27,8 +27,10 @@
  * policy work exempts the ports (by slot, sg_port_slot()) whose cookies
  * came back, at least half of them and all but syn_rate_low a second.
  * A busy port's SYNs are then tracked again while the flooded port's
- * keep getting cookies. If the tracked half-opens cross the watermark
- * again, every port gets cookies until the next second's evidence.
+ * keep getting cookies. If the tracked half-opens reach twice the
+ * watermark (the exempt ports' own half-opens, until the next second
+ * learns them, may pass it once), every port gets cookies until the
+ * next second's evidence.
  *
  * Cookie mode ends in the policy work: after `cooldown` consecutive
  * seconds in which fewer than syn_rate_low cookies went unanswered (sent
@@ -85,17 +87,24 @@ void sg_policy_enter(struct sg_net *sn, u8 reason)
 	    !cmpxchg(&sn->under_attack, false, true)) {
 		WRITE_ONCE(sn->reason, reason);
 		this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_ENTRIES]);
-		return;
 	}
-	/* Exempt ports pushed the half-opens up again: no exemption. */
+}
+
+void sg_policy_rearm(struct sg_net *sn)
+{
 	if (READ_ONCE(sn->ports_calm))
 		WRITE_ONCE(sn->ports_calm, 0);
 }
 
+/* Cookies a port slot must have sent in a second to be judged on them. */
+#define SG_PORT_EVIDENCE 16
+
 /*
  * In cookie mode (@judge), the ports whose cookies came back in the last
- * second: at least half of those sent, and all but syn_rate_low. A slot
- * that sent none keeps what it was. Out of cookie mode the counts are
+ * second: at least half of those sent, and all but syn_rate_low, of at
+ * least SG_PORT_EVIDENCE. A slot that sent fewer keeps what it was: a
+ * port with a handful of clients loses nothing to cookies, and a handful
+ * is no evidence. Out of cookie mode the counts are
  * only taken, so that the first judgement covers one second.
  */
 static_assert(SG_PORT_SLOTS <= BITS_PER_LONG);	/* sg_net.ports_calm */
@@ -120,7 +129,7 @@ static void sg_policy_ports(struct sg_net *sn, bool judge)
 		v = validated - sn->last_port_validated[i];
 		sn->last_port_sent[i] = sent;
 		sn->last_port_validated[i] = validated;
-		if (!judge || !s)
+		if (!judge || s < SG_PORT_EVIDENCE)
 			continue;
 		if (v >= s / 2 && s - min(v, s) < low)
 			calm |= BIT(i);

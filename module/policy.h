@@ -8,6 +8,7 @@ void sg_config_defaults(struct sg_config *cfg);
 void sg_policy_init(struct sg_net *sn);
 void sg_policy_stop(struct sg_net *sn);
 void sg_policy_enter(struct sg_net *sn, u8 reason);
+void sg_policy_rearm(struct sg_net *sn);
 
 static inline bool sg_under_attack(const struct sg_net *sn)
 {

@@ -31,7 +31,7 @@ source "$(dirname "$0")/lib.sh"
 PORT=8080
 SRV_IP=10.0.1.2
 RATE=200
-RAMP=4
+RAMP=5
 SECONDS_=10
 BYTES=4000
 FORGED=200
@@ -74,8 +74,10 @@ sg_ns_stats "$SRV" st
 sg_info "cookies sent ${st[cookies_sent]}, validated ${st[cookies_validated]} (kernel: $((r1 - r0)) received), unmatched segments dropped ${st[acks_unmatched]}"
 sg_check "synguard always: every connection went through a cookie (${st[cookies_validated]} validated, $SG_BUSY_OK connections)" \
 	test "${st[cookies_validated]}" -ge "$SG_BUSY_OK"
-sg_check "synguard always: the kernel took every cookie synguard validated ($((r1 - r0)))" \
-	test "$((r1 - r0))" -eq "${st[cookies_validated]}"
+# A segment validated here while the other CPU was creating its socket
+# finds the socket in TCP: validated may exceed the kernel's count.
+sg_check "synguard always: the kernel built every connection from a cookie ($((r1 - r0)) received)" \
+	test "$((r1 - r0))" -ge "$SG_BUSY_OK"
 sg_check "synguard always: the load made no cookies_rejected ($rej0)" \
 	test "$rej0" -eq 0
 sg_check "synguard always: cookies_rejected ${st[cookies_rejected]}, the $FORGED forged ACKs" \

@@ -24,7 +24,7 @@ source "$(dirname "$0")/lib.sh"
 PORT=8080
 SRV_IP=10.0.1.2
 RATE=200
-RAMP=4
+RAMP=5
 SECONDS_=10
 DELAY=900ms
 

@@ -20,7 +20,7 @@ source "$(dirname "$0")/lib.sh"
 PORT=8080
 SRV_IP=10.0.2.2
 RATE=200
-RAMP=4
+RAMP=5
 SECONDS_=10
 DELAY=900ms
 
