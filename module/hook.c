@@ -280,9 +280,7 @@ static bool sg_cookies_out(const struct sg_net *sn, u32 mode)
 
 /*
  * A segment conntrack has seen before in this connection: the entry was
- * confirmed by an earlier packet. Without a socket it is a late segment
- * of a connection that is gone (a retransmitted FIN's ACK), which the
- * kernel answers with a reset, not a forged cookie.
+ * confirmed by an earlier packet.
  */
 static bool sg_conntrack_knows(const struct sk_buff *skb)
 {
@@ -329,19 +327,26 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 		this_cpu_inc(sn->stats->port_validated[sg_port_slot(th->dest)]);
 		return NF_ACCEPT;
 	}
-	if (sg_conntrack_knows(skb))
-		return NF_ACCEPT;
 	/*
 	 * Data or a FIN without a socket: most likely a segment of a cookie
 	 * connection that overtook the ACK completing it (on another CPU,
 	 * or reordered on the way). The kernel would reset the connection;
-	 * dropped, it is sent again once the connection exists. A cookie
-	 * ACK carries neither; a forged one is a bare ACK.
+	 * dropped, it is sent again once the connection exists. Conntrack
+	 * may know the connection already, from that very ACK: no reason
+	 * to let the kernel reset it.
 	 */
 	if (th->fin || skb->len > pkt->thoff + th->doff * 4) {
 		sg_stat_inc(sn, ACKS_UNMATCHED);
 		return NF_DROP;
 	}
+	/*
+	 * A bare ACK: a client sends none before its connection exists but
+	 * the one that carries the cookie. One conntrack has seen before is
+	 * a late ACK of a connection that is gone, for the kernel to reset;
+	 * any other is a forged cookie.
+	 */
+	if (sg_conntrack_knows(skb))
+		return NF_ACCEPT;
 	sg_stat_inc(sn, COOKIES_REJECTED);
 	return NF_DROP;
 }
