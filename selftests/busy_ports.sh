@@ -25,7 +25,7 @@ FLOODED=9000
 SRV_IP=10.0.1.2
 RATE=200
 RAMP=5
-SECONDS_=10
+SECONDS_=12
 TAIL=4
 DELAY=900ms
 
@@ -65,7 +65,10 @@ sg_load || { sg_fail "insmod synguard"; exit "$ret"; }
 flood
 busywait 20000 sg_under_attack "$SRV" ||
 	sg_fail "auto: the flood did not start cookie mode"
-# The cookies validated $TAIL s before the load ends.
+# The cookies validated $TAIL s before the load ends. A cookie comes back
+# a round trip after it was sent, and the clients start a second or two
+# after this: $SECONDS_ - $TAIL s leaves time for the port to be exempt
+# and its last cookies to return.
 ( sg_pause $((SECONDS_ - TAIL))
   sg_ns_counter "$SRV" cookies_validated >"$SG_TMPDIR/tail_from" ) &
 busy "synguard auto, flood at $FLOODED"
