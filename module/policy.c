@@ -99,15 +99,16 @@ void sg_policy_rearm(struct sg_net *sn)
 /* Cookies a port slot must have sent in a second to be judged on them. */
 #define SG_PORT_EVIDENCE 16
 
+static_assert(SG_PORT_SLOTS <= BITS_PER_LONG);	/* sg_net.ports_calm */
+
 /*
  * In cookie mode (@judge), the ports whose cookies came back in the last
  * second: at least half of those sent, and all but syn_rate_low, of at
  * least SG_PORT_EVIDENCE. A slot that sent fewer keeps what it was: a
  * port with a handful of clients loses nothing to cookies, and a handful
- * is no evidence. Out of cookie mode the counts are
- * only taken, so that the first judgement covers one second.
+ * is no evidence. Out of cookie mode the counts are only taken, so that
+ * the first judgement covers one second.
  */
-static_assert(SG_PORT_SLOTS <= BITS_PER_LONG);	/* sg_net.ports_calm */
 
 static void sg_policy_ports(struct sg_net *sn, bool judge)
 {

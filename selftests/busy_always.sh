@@ -41,16 +41,7 @@ DELAY=900ms
 sg_busy_clients "$CLI" veth0 "$DELAY" 40ms ||
 	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
-ip netns exec "$SRV" nft -f - <<EOF || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
-table inet fw {
-	chain input {
-		type filter hook input priority filter; policy accept;
-		ct state established,related accept
-		ct state invalid drop
-		tcp dport $PORT accept
-	}
-}
-EOF
+sg_ct_firewall "$SRV" || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
 sg_busy_server "$SRV" "$SRV_IP" "$PORT" ||
 	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 

@@ -20,15 +20,7 @@ sg_setup_pair hping3 nft python3 insmod
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_ecn=1 net.ipv4.tcp_fastopen=5
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_fastopen=0x203
 # A conntrack firewall, as on most servers.
-ip netns exec "$SRV" nft -f - <<NFT || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
-table inet fw {
-	chain input {
-		type filter hook input priority filter; policy accept;
-		ct state established,related accept
-		ct state invalid drop
-	}
-}
-NFT
+sg_ct_firewall "$SRV" || { echo "FAIL: nft ruleset"; exit "$ksft_fail"; }
 
 sg_peer_serve "$SRV" :: 8080 --tfo || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 sg_echo_server "$SRV" 10.0.1.2 9999 || { echo "FAIL: no flood target"; exit "$ksft_fail"; }

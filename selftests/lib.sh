@@ -632,6 +632,22 @@ sg_regimes()
 	SG_REGIME=
 }
 
+# sg_ct_firewall NS: the conntrack firewall most servers run, in NS: an
+# input chain that accepts established and related traffic, drops what
+# conntrack finds invalid, and accepts the rest.
+sg_ct_firewall()
+{
+	ip netns exec "$1" nft -f - <<-EOF
+		table inet fw {
+			chain input {
+				type filter hook input priority filter; policy accept;
+				ct state established,related accept
+				ct state invalid drop
+			}
+		}
+	EOF
+}
+
 # ---------------------------------------------------------------------------
 # A busy day (legit_load.py): many clients far away, no flood
 
