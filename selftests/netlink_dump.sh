@@ -74,8 +74,9 @@ for ((try = 0; try < 4; try++)); do
 		-i u100 "$SRV_IP" >/dev/null 2>&1
 	sport=$((sport + n + 10))
 done
-ip netns exec "$CLI" hping3 -q -S -p "$PORT" -a 10.0.1.3 -s 40000 -c 50 \
-	-i u1000 "$SRV_IP" >/dev/null 2>&1
+ip netns exec "$CLI" python3 "$(dirname "$0")/pkt.py" syn 10.0.1.3 \
+	"$SRV_IP" "$PORT" --count 50 --sport 40000 --interval 0.001 ||
+	sg_fail "pkt.py: 50 SYNs from 10.0.1.3"
 sleep 0.5
 
 total=$(current)

@@ -5,7 +5,7 @@
 #
 #   $CLI: veth0 10.0.1.1  <---->  $SRV: veth0 10.0.1.2, socat on $PORT
 #
-# hping3 sends bare SYNs from $CLI (whose RSTs to the SYN-ACKs are dropped,
+# pkt.py sends bare SYNs from $CLI (whose RSTs to the SYN-ACKs are dropped,
 # so the SYNs stay half-open) and `synguardctl -j stats` in $SRV shows
 # what synguard did with them:
 #   - auto: with the default halfopen_high, 30 half-opens do not start
@@ -18,10 +18,11 @@ source "$(dirname "$0")/lib.sh"
 CTL=${SYNGUARD_CTL}
 PORT=9200
 SRV_IP=10.0.1.2
-SPORT=20000	# hping3's base source port, moved on after every burst
+SPORT=20000	# pkt.py's first source port, moved on after every burst
+HERE=$(dirname "$0")
 
 sg_require_root
-sg_require_cmd hping3 socat nft
+sg_require_cmd python3 socat nft
 
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"
@@ -73,8 +74,9 @@ stats()
 # syns N [DPORT]: N SYNs from the client, each from a new source port.
 syns()
 {
-	ip netns exec "$CLI" hping3 -q -S -p "${2:-$PORT}" -s "$SPORT" \
-		-c "$1" -i u5000 "$SRV_IP" >/dev/null 2>&1
+	ip netns exec "$CLI" python3 "$HERE/pkt.py" syn 10.0.1.1 "$SRV_IP" \
+		"${2:-$PORT}" --count "$1" --sport "$SPORT" --interval 0.005 ||
+		sg_fail "pkt.py: $1 SYNs"
 	SPORT=$((SPORT + $1 + 10))
 	# Let the last of them through the hook.
 	sleep 0.2

@@ -3,12 +3,19 @@
 """Craft single TCP segments for synguard's selftests.
 
     pkt.py syn|ack SRC DST DPORT [--count N] [--bad-checksum] [--sport P]
-                                 [--src-net PREFIX]
+                                 [--src-net PREFIX] [--interval SECONDS]
 
 Sends COUNT segments from a raw socket with the given flags, random
-sequence and acknowledgement numbers and, unless --sport is given,
-random source ports. IPv4 or IPv6 follows from the addresses. Use only
-addresses inside network namespaces the test created.
+sequence and acknowledgement numbers and random source ports, or, with
+--sport, source ports P, P+1, P+2 and so on. IPv4 or IPv6 follows from
+the addresses. Use only addresses inside network namespaces the test
+created.
+
+The tests count these segments exactly, so a send that fails is an
+error (exit 1), never a shorter burst. hping3 is no substitute for
+counted bursts: it sends from a SIGALRM handler and now and then aborts
+part-way through (glibc heap check) when replies arrive at the same
+time.
 """
 
 import argparse
@@ -17,6 +24,7 @@ import random
 import socket
 import struct
 import sys
+import time
 
 
 def csum(data):
@@ -60,7 +68,10 @@ def main():
     ap.add_argument("dst")
     ap.add_argument("dport", type=int)
     ap.add_argument("--count", type=int, default=1)
-    ap.add_argument("--sport", type=int)
+    ap.add_argument("--sport", type=int,
+                    help="first source port; each segment takes the next")
+    ap.add_argument("--interval", type=float, default=0,
+                    help="seconds between segments")
     ap.add_argument("--bad-checksum", action="store_true")
     ap.add_argument("--src-net",
                     help="a random source in this prefix for each segment")
@@ -81,7 +92,10 @@ def main():
     for i in range(a.count):
         if net:
             src = net[random.randrange(1, net.num_addresses - 1)]
-        sport = a.sport or ports[i % len(ports)]
+        if a.sport:
+            sport = (a.sport + i - 1) % 65535 + 1
+        else:
+            sport = ports[i % len(ports)]
         if a.kind == "syn":
             seg = tcp_segment(src, dst, sport, a.dport, 0x02,
                               random.getrandbits(32), 0, synopts,
@@ -91,6 +105,8 @@ def main():
                               random.getrandbits(32),
                               random.getrandbits(32), b"", a.bad_checksum)
         s.sendto(ip_packet(src, dst, seg), (a.dst, 0))
+        if a.interval:
+            time.sleep(a.interval)
     return 0
 
 
