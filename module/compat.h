@@ -7,7 +7,9 @@
 #ifndef _SG_COMPAT_H
 #define _SG_COMPAT_H
 
+#include <linux/ipv6.h>
 #include <net/genetlink.h>
+#include <net/secure_seq.h>
 #include <net/tcp.h>
 
 /* 6.6 made __cookie_v[46]_check() read the cookie from the header. */
@@ -28,6 +30,55 @@ static inline int sg_cookie_v6_check(const struct ipv6hdr *iph,
 	return __cookie_v6_check(iph, th);
 #else
 	return __cookie_v6_check(iph, th, ntohl(th->ack_seq) - 1);
+#endif
+}
+
+/*
+ * The offset the kernel's own cookie check, cookie_v4_check() or
+ * cookie_v6_check(), subtracts from the timestamp an ACK echoes, and so
+ * the one a cookie SYN-ACK adds to its own. Upstream stable 6.1.191 and
+ * 6.12.94 hash the ports into it, with secure_tcp_seq_and_ts_off() and
+ * secure_tcpv6_seq_and_ts_off(); Debian 12 has those from 6.1.0-55 and in
+ * every 6.12. Older 6.1 kernels hash the addresses alone, with
+ * secure_tcp_ts_off() and secure_tcpv6_ts_off(), and export only the
+ * IPv6 one. There the IPv4 offset cannot be known, so an IPv4 cookie
+ * SYN-ACK goes without a timestamp, as the kernel's own does for a client
+ * that sends none: the connection loses window scaling and SACK.
+ */
+static inline bool sg_cookie_ts_known(u8 family)
+{
+#ifdef SG_HAVE_SEQ_AND_TS_OFF
+	return true;
+#else
+	return family == AF_INET6;
+#endif
+}
+
+static inline u32 sg_cookie_ts_off_v4(const struct net *net,
+				      const struct iphdr *iph,
+				      const struct tcphdr *th)
+{
+#ifdef SG_HAVE_SEQ_AND_TS_OFF
+	return secure_tcp_seq_and_ts_off(net, iph->daddr, iph->saddr,
+					 th->dest, th->source).ts_off;
+#else
+	/* Not reached: sg_cookie_ts_known(AF_INET) is false. */
+	WARN_ON_ONCE(1);
+	return 0;
+#endif
+}
+
+static inline u32 sg_cookie_ts_off_v6(const struct net *net,
+				      const struct ipv6hdr *ip6h,
+				      const struct tcphdr *th)
+{
+#ifdef SG_HAVE_SEQ_AND_TS_OFF
+	return secure_tcpv6_seq_and_ts_off(net, ip6h->daddr.s6_addr32,
+					   ip6h->saddr.s6_addr32,
+					   th->dest, th->source).ts_off;
+#else
+	return secure_tcpv6_ts_off(net, ip6h->daddr.s6_addr32,
+				   ip6h->saddr.s6_addr32);
 #endif
 }
 

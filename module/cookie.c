@@ -22,7 +22,6 @@
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
-#include <net/secure_seq.h>
 #include <net/tcp.h>
 
 #include "compat.h"
@@ -85,11 +84,16 @@ static void sg_initial_window(const struct sock *lsk,
 	}
 }
 
-static unsigned int sg_allowed_options(const struct net *net)
+/*
+ * The options a cookie SYN-ACK may answer: those the sysctls allow, and a
+ * timestamp only where the kernel's offset for it is known (compat.h).
+ */
+static unsigned int sg_allowed_options(const struct net *net, u8 family)
 {
 	unsigned int allow = 0;
 
-	if (READ_ONCE(net->ipv4.sysctl_tcp_timestamps))
+	if (READ_ONCE(net->ipv4.sysctl_tcp_timestamps) &&
+	    sg_cookie_ts_known(family))
 		allow |= SG_ALLOW_TS;
 	if (READ_ONCE(net->ipv4.sysctl_tcp_sack))
 		allow |= SG_ALLOW_SACK;
@@ -182,7 +186,7 @@ static void sg_synack_prepare(struct sg_synack *sa, const struct net *net,
 	u32 advmss;
 
 	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
-			sg_allowed_options(net), &sa->in);
+			sg_allowed_options(net, pkt->t.family), &sa->in);
 	if (!sa->in.saw_tstamp) {
 		sa->in.wscale_ok = 0;
 		sa->in.wscale = 0;
@@ -344,14 +348,9 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	sg_synack_prepare(&sa, net, lsk, pkt, &view, &rt->dst,
 			  ipv4_get_dsfield(iph), &mss);
 	sa.cookie = __cookie_v4_init_sequence(iph, th, &mss);
-	if (sa.in.saw_tstamp) {
-		union tcp_seq_and_ts_off st;
-
-		st = secure_tcp_seq_and_ts_off(net, iph->daddr, iph->saddr,
-					       th->dest, th->source);
+	if (sa.in.saw_tstamp)
 		sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in, sa.ecn_ok) +
-			       st.ts_off;
-	}
+			       sg_cookie_ts_off_v4(net, iph, th);
 	sg_synack_window(&sa, lsk, &rt->dst, mss);
 	tos = sg_synack_tos(net, READ_ONCE(inet_sk(lsk)->tos),
 			    ipv4_get_dsfield(iph));
@@ -435,15 +434,9 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	sg_synack_prepare(&sa, net, lsk, pkt, &view, dst,
 			  ipv6_get_dsfield(ip6h), &mss);
 	sa.cookie = __cookie_v6_init_sequence(ip6h, th, &mss);
-	if (sa.in.saw_tstamp) {
-		union tcp_seq_and_ts_off st;
-
-		st = secure_tcpv6_seq_and_ts_off(net, ip6h->daddr.s6_addr32,
-						 ip6h->saddr.s6_addr32,
-						 th->dest, th->source);
+	if (sa.in.saw_tstamp)
 		sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in, sa.ecn_ok) +
-			       st.ts_off;
-	}
+			       sg_cookie_ts_off_v6(net, ip6h, th);
 	sg_synack_window(&sa, lsk, dst, mss);
 	tclass = sg_synack_tos(net, READ_ONCE(inet6_sk(lsk)->tclass),
 			       ipv6_get_dsfield(ip6h));
