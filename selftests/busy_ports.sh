@@ -43,10 +43,20 @@ sg_wait_listen "$SRV" "$FLOODED" ||
 	{ echo "FAIL: no listener"; exit "$ksft_fail"; }
 
 # flood: 2000 spoofed SYNs a second at the flooded port, in the background.
+# At a set interval hping3 sends from its SIGALRM handler, and now and then
+# aborts when a reply comes in at the same moment: the flood must last the
+# whole test, so it is restarted.
 flood()
 {
-	ip netns exec "$CLI" hping3 -q -S -p "$FLOODED" -i u500 --rand-source \
-		"$SRV_IP" >/dev/null 2>&1 &
+	(
+		trap 'kill "$child" 2>/dev/null; exit 0' TERM
+		while :; do
+			ip netns exec "$CLI" hping3 -q -S -p "$FLOODED" -i u500 \
+				--rand-source "$SRV_IP" >/dev/null 2>&1 &
+			child=$!
+			wait "$child"
+		done
+	) &
 	SG_FLOOD_PID=$!
 }
 

@@ -9,9 +9,11 @@
 # It sets `trap cleanup EXIT`; a test that needs more cleanup defines its
 # own cleanup() after sourcing this file and calls sg_cleanup from it.
 #
-# The harness exports SYNGUARD_KO (the module for the running kernel),
-# SYNGUARD_CTL (tools/synguardctl) and, on a slow debug kernel,
-# SYNGUARD_TIMEOUT_SCALE (busywait waits that many times longer).
+# The harness exports SYNGUARD_KO (the module for the running kernel, or
+# "modprobe" for the one installed under /lib/modules, as a package puts
+# it), SYNGUARD_CTL (tools/synguardctl, or the installed one) and, on a
+# slow debug kernel, SYNGUARD_TIMEOUT_SCALE (busywait waits that many
+# times longer).
 
 # kselftest exit codes, and the result variable the tests exit with
 ksft_pass=0
@@ -222,9 +224,15 @@ sg_setup_pair()
 
 sg_loaded() { [[ -d /sys/module/synguard ]]; }
 
-# sg_load [PARAM=VALUE...]: insmod the module under test.
+# sg_load [PARAM=VALUE...]: insmod the module under test, or modprobe the
+# installed one.
 sg_load()
 {
+	if [[ "${SYNGUARD_KO:-}" == modprobe ]]; then
+		modprobe synguard "$@" || return 1
+		SG_LOADED=1
+		return 0
+	fi
 	if [[ -z "${SYNGUARD_KO:-}" || ! -f "$SYNGUARD_KO" ]]; then
 		echo "sg_load: no module at '${SYNGUARD_KO:-}'" >&2
 		return 1

@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck source-path=SCRIPTDIR
 #
-# check.sh [KVERS...]: build synguard for each Debian kernel named (default
-# "6.1 6.12"), boot that kernel under QEMU (TCG) with this machine's root
-# shared read-only over 9p, run the selftests/*.sh inside and report TAP.
-# A KVERS that names a directory is a built kernel tree (debug-kernel.sh's):
-# its bzImage is booted, with everything the guest needs built in.
+# check.sh [KVER[:TESTS]...]: build synguard for each Debian kernel named
+# (default "6.1 6.12"), boot that kernel under QEMU (TCG) with this
+# machine's root shared read-only (over 9p, or virtiofs on the cloud
+# kernels, which lack 9p), run the selftests/*.sh inside and report TAP.
+# A KVER is an installed release (6.1.0-47-amd64) or a series with an
+# optional flavour and age, SERIES[-cloud|-rt][-oldest] (6.1, 6.12-rt,
+# 6.1-cloud, 6.12-oldest: the newest installed unless -oldest). A KVER
+# that names a directory is a built kernel tree (debug-kernel.sh's): its
+# bzImage is booted, with everything the guest needs built in. ":TESTS"
+# (comma-separated) runs only those selftests on that kernel.
 #
 # Environment:
 #   TESTS="a b"                 run only these selftests (names, with or
@@ -23,6 +28,9 @@
 #   SYNGUARD_FOLLOW=1           also show the tests' INFO, PASS, FAIL and
 #                               SKIP lines as the guest writes them (as
 #                               TAP comments; make demo does)
+#   SYNGUARD_MODPROBE=1         build nothing: the guest loads the synguard
+#                               installed on this machine (the package's,
+#                               built by DKMS) with modprobe
 #
 # Per kernel, everything lands in build/<kver>/: build.log, console.log,
 # qemu.log, results/tap.txt, results/<test>.log (its output) and
@@ -37,12 +45,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build="$repo/build"
 
-qemu_timeout=${SYNGUARD_QEMU_TIMEOUT:-}
+qemu_timeout_env=${SYNGUARD_QEMU_TIMEOUT:-}
+qemu_timeout=
 test_timeout=${SYNGUARD_TEST_TIMEOUT:-300}
 timeout_scale=${SYNGUARD_TIMEOUT_SCALE:-1}
 qemu_smp=${SYNGUARD_QEMU_SMP:-2}
 qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
 follow=${SYNGUARD_FOLLOW:-}
+modprobe=${SYNGUARD_MODPROBE:-}
 
 # Kernel messages that fail a run wherever they appear on the console.
 splat_re='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN'
@@ -52,15 +62,18 @@ splat_re+='|Kernel panic|INFO: task .* blocked|RCU stall|rcu_sched self-detected
 splat_re+='|self-detected stall|detected stalls? on CPU|rcu: INFO'
 splat_re+='|ODEBUG|non-static key|leak detector disabled'
 
-# Modules the initramfs needs to reach the root over 9p; whichever of them
-# (or of their dependencies) are built in are left out.
-initramfs_mods=(virtio_pci 9pnet_virtio 9p overlay)
+# Modules the initramfs needs to reach the root over 9p, or over virtiofs
+# on kernels without 9p (Debian's cloud flavour); whichever of them (or of
+# their dependencies) are built in are left out.
+share_mods_9p=(virtio_pci 9pnet_virtio 9p overlay)
+share_mods_virtiofs=(virtio_pci virtiofs overlay)
+virtiofsd=/usr/lib/qemu/virtiofsd
 
 # Executable selftests/*.sh that are not tests.
 not_tests=(lib.sh checkpatch.sh)
 
 passed=0 failed=0 skipped=0
-qemu_pid='' tail_pid=''
+qemu_pid='' tail_pid='' fsd_pid=''
 
 # Per kernel release: the image to boot, the tree to build against and the
 # module directory the initramfs modules come from.
@@ -71,6 +84,7 @@ interrupted()
 {
 	[[ -n "$qemu_pid" ]] && kill "$qemu_pid" 2>/dev/null
 	[[ -n "$tail_pid" ]] && kill "$tail_pid" 2>/dev/null
+	pkill -f "^$virtiofsd --socket-path=$build/" 2>/dev/null
 	echo "check.sh: interrupted" >&2
 	exit 130
 }
@@ -93,25 +107,40 @@ fail_item()
 	failed=$((failed + 1))
 }
 
-# resolve_kver 6.1|6.12|FULL: print the newest installed kernel release of
-# that series that has an image, modules and headers.
+# resolve_kver SPEC: print the installed kernel release SPEC names, one
+# that has an image, modules and headers. SPEC is a release
+# (6.1.0-47-amd64), or a series with an optional flavour and age:
+# SERIES[-cloud|-rt][-oldest], e.g. 6.12, 6.1-cloud, 6.12-rt-oldest
+# (the newest of that series and flavour unless -oldest).
 resolve_kver()
 {
-	local want=$1 img rel
-	local -a found=()
+	local want=$1 series part flavour='' order=-rV img rel
+	local -a parts found=()
 
 	if [[ -e /boot/vmlinuz-$want ]]; then
 		found=("$want")
 	else
+		IFS=- read -r -a parts <<<"$want"
+		series=${parts[0]}
+		[[ "$series" =~ ^[0-9]+\.[0-9]+$ ]] || return 1
+		for part in "${parts[@]:1}"; do
+			case "$part" in
+			cloud | rt) flavour=$part- ;;
+			oldest) order=-V ;;
+			newest) order=-rV ;;
+			*) return 1 ;;
+			esac
+		done
 		# "6.1.*" cannot match 6.12: the dot after the minor is literal.
-		for img in /boot/vmlinuz-"$want".*-amd64; do
+		for img in /boot/vmlinuz-"$series".*-"$flavour"amd64; do
 			[[ -e "$img" ]] || continue
 			rel=${img#/boot/vmlinuz-}
-			[[ "$rel" == *-cloud-* || "$rel" == *-rt-* ]] && continue
+			[[ -z "$flavour" && ("$rel" == *-cloud-* || "$rel" == *-rt-*) ]] &&
+				continue
 			found+=("$rel")
 		done
 	fi
-	for rel in $(printf '%s\n' "${found[@]}" | sort -rV); do
+	for rel in $(printf '%s\n' "${found[@]}" | sort "$order"); do
 		if [[ -d /lib/modules/$rel && -d /usr/src/linux-headers-$rel ]]; then
 			echo "$rel"
 			return 0
@@ -155,11 +184,11 @@ add_tree()
 	kmoddir[$kver]=$base/lib/modules/$kver
 }
 
-# select_tests: fill the array tests with selftest names, sorted, filtered by
-# $TESTS.
+# select_tests [LIST]: fill the array tests with selftest names: LIST's
+# (names, with or without .sh; spaces or commas), or all of them, sorted.
 select_tests()
 {
-	local f name skip want
+	local f name skip want list=${1:-}
 	local -a all=() wanted=()
 
 	for f in "$repo"/selftests/*.sh; do
@@ -173,11 +202,11 @@ select_tests()
 	done
 
 	tests=()
-	if [[ -z "${TESTS:-}" ]]; then
+	if [[ -z "$list" ]]; then
 		tests=("${all[@]}")
 		return 0
 	fi
-	read -r -a wanted <<<"${TESTS//,/ }"
+	read -r -a wanted <<<"${list//,/ }"
 	for want in "${wanted[@]}"; do
 		want=${want##*/}
 		want=${want%.sh}
@@ -189,14 +218,38 @@ select_tests()
 	done
 }
 
-# Print the order in which to insmod the modules named in initramfs_mods
-# for release $1, dependencies first, as paths relative to its module
-# directory.
+# kernel_has KVER MODULE: whether the kernel has MODULE, built in or not.
+kernel_has()
+{
+	local moddir=${kmoddir[$1]} re="/${2//_/[-_]}\.ko"
+
+	grep -q "$re" "$moddir/modules.builtin" ||
+		grep -q "${re}[^:]*:" "$moddir/modules.dep"
+}
+
+# kernel_share KVER: how the guest reaches the host's files: 9p where the
+# kernel has it, else virtiofs.
+kernel_share()
+{
+	if kernel_has "$1" 9p; then
+		echo 9p
+	elif kernel_has "$1" virtiofs; then
+		echo virtiofs
+	else
+		echo "check.sh: $1 has neither 9p nor virtiofs" >&2
+		return 1
+	fi
+}
+
+# module_load_order KVER SHARE: the order in which to insmod the modules
+# the initramfs needs to mount the root over SHARE, dependencies first, as
+# paths relative to the kernel's module directory.
 module_load_order()
 {
 	local kver=$1 moddir=${kmoddir[$1]} line file deps name d i
 	local -A path=() depends=() seen=()
 	local -a order=() list
+	local -n initramfs_mods=share_mods_$2
 
 	while IFS= read -r line; do
 		file=${line%%:*}
@@ -249,8 +302,8 @@ guest_budget()
 {
 	local name sum=240
 
-	if [[ -n "$qemu_timeout" ]]; then
-		echo "$qemu_timeout"
+	if [[ -n "$qemu_timeout_env" ]]; then
+		echo "$qemu_timeout_env"
 		return
 	fi
 	for name in "${tests[@]}"; do
@@ -259,8 +312,9 @@ guest_budget()
 	echo $((sum > 1200 ? sum : 1200))
 }
 
-# build_initramfs KVER OUT: busybox, the 9p/overlay modules and our /init,
-# cached under OUT keyed by everything that goes in.
+# build_initramfs KVER OUT SHARE: busybox, the modules to mount the root
+# over SHARE and the overlay, and our /init, cached under OUT keyed by
+# everything that goes in.
 build_initramfs()
 {
 	local kver=$1 out=$2 moddir=${kmoddir[$1]} busybox key stage m base
@@ -270,7 +324,7 @@ build_initramfs()
 		echo "check.sh: busybox not found" >&2
 		return 1
 	}
-	m=$(module_load_order "$kver") || return 1
+	m=$(module_load_order "$kver" "$3") || return 1
 	mapfile -t mods < <(printf '%s' "$m" | grep .)
 
 	key=$(
@@ -381,13 +435,34 @@ follow_guest()
 	wait
 }
 
+# start_virtiofsd OUT TAG DIR: serve DIR to the guest as virtiofs TAG, on
+# the socket OUT/TAG.sock; its pid in fsd_pid. The guest mounts the root
+# read-only under a tmpfs overlay, as with 9p.
+start_virtiofsd()
+{
+	local sock="$1/$2.sock" i
+
+	rm -f "$sock"
+	"$virtiofsd" --socket-path="$sock" -o source="$3" -o sandbox=chroot \
+		-o cache=always -o xattr --rlimit-nofile=0 \
+		>"$1/virtiofsd-$2.log" 2>&1 &
+	fsd_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -S "$sock" ]] && return 0
+		kill -0 "$fsd_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 5 "$1/virtiofsd-$2.log" | sed 's/^/# /'
+	return 1
+}
+
 # run_kernel KVER: build, boot, report.
 run_kernel()
 {
 	local kver=$1
 	local out="$build/$kver" res console qemu_rc i line
-	local n=${#tests[@]} start status name got reason
-	local -a cmdline qemu
+	local n=${#tests[@]} start status name got reason share
+	local -a cmdline qemu fsd_pids=()
 	local -A result=()
 
 	res="$out/results"
@@ -396,10 +471,15 @@ run_kernel()
 
 	echo "# === $kver ==="
 	start=$SECONDS
-	note "building the module for $kver"
-	build_module "$kver" "$out" || return 0
-	note "module built in $((SECONDS - start))s"
-	if ! build_initramfs "$kver" "$out"; then
+	if [[ -n "$modprobe" ]]; then
+		note "the guest loads the installed synguard with modprobe"
+	else
+		note "building the module for $kver"
+		build_module "$kver" "$out" || return 0
+		note "module built in $((SECONDS - start))s"
+	fi
+	if ! share=$(kernel_share "$kver") ||
+		! build_initramfs "$kver" "$out" "$share"; then
 		fail_item "initramfs-$kver" "cannot build the initramfs"
 		return 0
 	fi
@@ -416,6 +496,7 @@ run_kernel()
 		mitigations=off 8250.nr_uarts=1 rdinit=/init
 		"sg_repo=$repo" "sg_tests=$(IFS=,; echo "${tests[*]}")"
 		"sg_timeout=$test_timeout" "sg_timeout_scale=$timeout_scale"
+		"sg_share=$share" ${modprobe:+sg_modprobe=1}
 	)
 	# shellcheck disable=SC2054 # commas inside QEMU option values
 	qemu=(
@@ -425,10 +506,29 @@ run_kernel()
 		-monitor none -serial "file:$console"
 		-kernel "${kimage[$kver]}" -initrd "$out/initramfs.cpio"
 		-append "${cmdline[*]}"
-		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-		-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap"
 		-device virtio-rng-pci
 	)
+	if [[ "$share" == 9p ]]; then
+		qemu+=(
+			-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+			-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap"
+		)
+	else
+		# vhost-user needs the guest's RAM in shared memory.
+		qemu+=(
+			-object "memory-backend-memfd,id=mem,size=$qemu_mem,share=on"
+			-numa node,memdev=mem
+		)
+		for name in hostroot:/ "results:$res"; do
+			start_virtiofsd "$out" "${name%%:*}" "${name#*:}" ||
+				{ fail_item "virtiofs-$kver" "virtiofsd failed"; return 0; }
+			fsd_pids+=("$fsd_pid")
+			qemu+=(
+				-chardev "socket,id=${name%%:*},path=$out/${name%%:*}.sock"
+				-device "vhost-user-fs-pci,queue-size=1024,chardev=${name%%:*},tag=${name%%:*}"
+			)
+		done
+	fi
 
 	echo "TAP version 13"
 	echo "1..$((n + 1))"
@@ -447,6 +547,7 @@ run_kernel()
 	qemu_rc=$?
 	wait "$tail_pid"
 	qemu_pid='' tail_pid=''
+	((${#fsd_pids[@]})) && kill "${fsd_pids[@]}" 2>/dev/null
 
 	while IFS= read -r line; do
 		if [[ "$line" =~ ^(not\ )?ok\ ([0-9]+)\ ([^ ]+)(.*)$ ]]; then
@@ -516,8 +617,9 @@ run_kernel()
 
 main()
 {
-	local v kver
+	local v kver list
 	local -a want=("$@") kvers=()
+	local -A klist=()
 
 	# Run from make, we do not want its flags in our own makes.
 	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
@@ -539,23 +641,38 @@ main()
 		finish
 	fi
 
-	select_tests || { fail_item tests "bad TESTS=${TESTS:-}"; finish; }
-	qemu_timeout=$(guest_budget)
+	select_tests "${TESTS:-}" ||
+		{ fail_item tests "bad TESTS=${TESTS:-}"; finish; }
 	note "tests: ${tests[*]:-(none)}"
 
 	for v in "${want[@]}"; do
+		list=
+		if [[ "$v" == *:* ]]; then
+			list=${v#*:}
+			v=${v%%:*}
+			select_tests "$list" ||
+				{ fail_item "tests-$v" "bad test list $list"; continue; }
+		fi
 		if [[ -d "$v" ]]; then
-			add_tree "$v" || fail_item "kernel-$v" "no built kernel in $v"
+			if ! add_tree "$v"; then
+				fail_item "kernel-$v" "no built kernel in $v"
+				continue
+			fi
 		elif kver=$(resolve_kver "$v"); then
 			add_release "$kver"
 		else
 			fail_item "kernel-$v" "no installed kernel $v with headers"
+			continue
 		fi
+		klist[${kvers[-1]}]=$list
 	done
 
 	build_tools
 	host_tests
 	for kver in "${kvers[@]}"; do
+		select_tests "${klist[$kver]:-${TESTS:-}}"
+		[[ -n "${klist[$kver]}" ]] && note "tests on $kver: ${tests[*]}"
+		qemu_timeout=$(guest_budget)
 		run_kernel "$kver"
 	done
 	finish

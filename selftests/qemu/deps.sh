@@ -6,9 +6,14 @@
 # apt is skipped entirely when everything is already installed.
 
 SYNGUARD_DEPS=(
-	# guest kernels and what builds modules for them
+	# guest kernels, newest of each series and flavour, and what builds
+	# modules for them (the oldest of each series: synguard_oldest_kernels)
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
+	linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	dwarves make gcc libc6-dev
 	# the VM and its initramfs
 	qemu-system-x86 busybox-static cpio xz-utils kmod python3 python3-yaml
@@ -29,17 +34,65 @@ synguard_missing_deps()
 	done
 }
 
+# synguard_oldest_kernels: the image and headers packages of the oldest
+# generic kernel of each series (6.1, 6.12) that the archive still has
+# both of: the oldest ABI a Debian 12 server may run. Found, not listed:
+# the archive drops old ABIs.
+synguard_oldest_kernels()
+{
+	local re rel
+
+	for re in '6\.1\.0-[0-9]+' '6\.12\.[0-9]+\+deb12'; do
+		for rel in $(apt-cache search --names-only \
+			"^linux-headers-$re-amd64\$" | cut -d' ' -f1 |
+			sed 's/^linux-headers-//' | sort -V); do
+			if apt-cache show "linux-image-$rel" >/dev/null 2>&1; then
+				echo "linux-image-$rel linux-headers-$rel"
+				break
+			fi
+		done
+	done
+}
+
 # synguard_install_deps [extra...]: install what is missing, idempotently.
 synguard_install_deps()
 {
-	local missing
+	local missing oldest
 
+	export DEBIAN_FRONTEND=noninteractive
 	missing=$(synguard_missing_deps "$@")
+	oldest=$(synguard_oldest_kernels)
+	if [[ -n "$missing" || -z "$oldest" ]]; then
+		apt-get update -q >&2 || return 1
+		oldest=$(synguard_oldest_kernels)
+	fi
+	# shellcheck disable=SC2086 # one package per word
+	missing=$(synguard_missing_deps "$@" $oldest)
 	[[ -z "$missing" ]] && return 0
 
 	echo "# installing:" "${missing//$'\n'/ }" >&2
-	export DEBIAN_FRONTEND=noninteractive
+	# The guests boot our own initramfs. On a machine with no boot
+	# loader (a container, a CI worker) nothing boots the host's
+	# initrd either, and building one per kernel takes minutes.
 	# shellcheck disable=SC2086 # one package per word
-	apt-get update -q >&2 &&
-		apt-get install -y -q --no-install-recommends $missing >&2
+	INITRD=$(synguard_host_initrd) \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+		--no-install-recommends $missing >&2
+}
+
+# synguard_host_initrd: "No" when no boot loader is installed, so that
+# kernel packages skip update-initramfs; else "Yes" (the kernel hooks'
+# default).
+synguard_host_initrd()
+{
+	local p
+
+	for p in grub-common systemd-boot shim-signed extlinux; do
+		if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == \
+			"install ok installed" ]]; then
+			echo Yes
+			return
+		fi
+	done
+	echo No
 }

@@ -16,6 +16,9 @@
 #                     overrides it with a "# timeout: N" line
 #   sg_timeout_scale=N  multiply every test's timeout by N (else 1), and
 #                     export it as SYNGUARD_TIMEOUT_SCALE for lib.sh's waits
+#   sg_share=9p|virtiofs  how the host's shares come in (else 9p)
+#   sg_modprobe=1     load synguard with modprobe, from /lib/modules (a
+#                     packaged install), not insmod from the tree's build
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -52,7 +55,7 @@ hostname synguard-guest
 ip link set lo up
 modprobe -q virtio-rng 2>/dev/null
 
-repo='' tests='' def_timeout=300 scale=1
+repo='' tests='' def_timeout=300 scale=1 share=9p modprobe=''
 read -r -a cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
 	case "$arg" in
@@ -60,6 +63,8 @@ for arg in "${cmdline[@]}"; do
 	sg_tests=*) tests=${arg#sg_tests=} ;;
 	sg_timeout=*) def_timeout=${arg#sg_timeout=} ;;
 	sg_timeout_scale=*) scale=${arg#sg_timeout_scale=} ;;
+	sg_share=*) share=${arg#sg_share=} ;;
+	sg_modprobe=*) modprobe=${arg#sg_modprobe=} ;;
 	esac
 done
 
@@ -80,15 +85,29 @@ modroot="$repo/build/$kver/modroot/lib/modules/$kver"
 if [[ ! -e /lib/modules/$kver && -d "$modroot" ]]; then
 	ln -s "$modroot" "/lib/modules/$kver"
 fi
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none \
-	results "$results"; then
+if [[ $share == virtiofs ]]; then
+	mount -t virtiofs results "$results"
+else
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none \
+		results "$results"
+fi
+if (($?)); then
 	say "guest: cannot mount the results share on $results"
 	halt_guest
 fi
 
 export SYNGUARD_REPO="$repo"
-export SYNGUARD_KO="$repo/build/$kver/synguard.ko"
-export SYNGUARD_CTL="$repo/tools/synguardctl"
+if [[ -n $modprobe ]]; then
+	export SYNGUARD_KO=modprobe
+	say "# synguard from modprobe: $(modinfo -n synguard 2>&1)," \
+		"version $(modinfo -F version synguard 2>&1)"
+	SYNGUARD_CTL=$(command -v synguardctl) ||
+		say "# no synguardctl installed"
+else
+	export SYNGUARD_KO="$repo/build/$kver/synguard.ko"
+	SYNGUARD_CTL="$repo/tools/synguardctl"
+fi
+export SYNGUARD_CTL
 export SYNGUARD_RESULTS="$results"
 export SYNGUARD_TIMEOUT_SCALE="$scale"
 
