@@ -9,7 +9,9 @@ PREFIX ?= /usr
 DESTDIR ?=
 KVERS ?= 6.1 6.12
 FUZZ_SECONDS ?= 60
-VERSION := 0.1.0
+# The version lives in module/version.h only; dkms.conf and the Debian
+# packages take it from there (debian/rules checks debian/changelog).
+VERSION := $(shell sed -n 's/^\#define SYNGUARD_VERSION "\(.*\)"$$/\1/p' module/version.h)
 
 # Keep the builds for different kernels apart: kbuild writes its objects
 # next to the sources, so each kernel gets a private copy of the tree.
@@ -18,9 +20,15 @@ BUILD ?= build
 PWD := $(CURDIR)
 
 .PHONY: all module tools clean install uninstall check check-debug demo \
-	bench style sparse modules-for dkms-install dkms-uninstall fuzz
+	bench style sparse modules-for dkms-install dkms-uninstall fuzz \
+	version
 
 all: module tools
+
+version:
+	@test -n "$(VERSION)" || \
+		{ echo "no SYNGUARD_VERSION in module/version.h" >&2; exit 1; }
+	@echo $(VERSION)
 
 module:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
@@ -55,8 +63,15 @@ uninstall:
 	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # dkms-install [KRELEASE=...]: let DKMS build and install it for a kernel.
+# DKMS copies the tree it is given to /usr/src/synguard-VERSION: give it the
+# module's sources only, with the version filled into dkms.conf.
+DKMS_SRC = $(BUILD)/dkms/synguard-$(VERSION)
 dkms-install:
-	dkms add $(PWD)
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/module
+	cp -r Kbuild include $(DKMS_SRC)/
+	cp module/Kbuild module/*.c module/*.h $(DKMS_SRC)/module/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	dkms add $(DKMS_SRC)
 	dkms install synguard/$(VERSION) -k $(KRELEASE)
 
 dkms-uninstall:
