@@ -45,6 +45,12 @@ modules-for:
 	$(MAKE) -C $(KDIR) M=$(abspath $(OUT)/src) modules
 	cp $(OUT)/src/module/synguard.ko $(OUT)/synguard.ko
 
+# build-all: modules-for with W=1 for every Debian 12 kernel ABI whose
+# headers the archive still has, unpacked into a cache, never installed.
+.PHONY: build-all
+build-all:
+	selftests/build-all.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	$(MAKE) -C tools clean
