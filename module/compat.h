@@ -43,7 +43,7 @@ static inline int sg_cookie_v6_check(const struct ipv6hdr *iph,
  * secure_tcp_ts_off() and secure_tcpv6_ts_off(), and export only the
  * IPv6 one. There the IPv4 offset cannot be known, so an IPv4 cookie
  * SYN-ACK goes without a timestamp, as the kernel's own does for a client
- * that sends none: the connection loses window scaling and SACK.
+ * that sends none: the connection loses window scaling, SACK and ECN.
  */
 static inline bool sg_cookie_ts_known(u8 family)
 {
