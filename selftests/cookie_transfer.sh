@@ -72,14 +72,29 @@ transfer_case()
 	done
 }
 
+# Debian's 6.1 kernels before 6.1.0-55 do not export the IPv4 timestamp
+# offset their cookie check subtracts (secure_tcp_ts_off()): there an IPv4
+# cookie SYN-ACK carries no timestamp, and so, as the kernel's own cookie
+# for a client that sends none, no window scaling, SACK or ECN either.
+if grep -qw secure_tcp_seq_and_ts_off /proc/kallsyms; then
+	V4_TS=1
+else
+	V4_TS=0
+	sg_info "this kernel lacks secure_tcp_seq_and_ts_off(): IPv4 cookies go without timestamps"
+fi
+
 # options_agree LABEL ADDR [SERVER_ARGS...]: make one cookie connection
 # and compare what both ends agreed on (TCP_INFO): each side must scale
 # the other's window by the factor the other uses, timestamps, SACK and
-# ECN (the client asks for it) must be on at both ends, and the client
-# must send segments no larger than the listener's MSS.
+# ECN (the client asks for it) must be on at both ends (off at both for
+# IPv4 where V4_TS is 0), and the client must send segments no larger
+# than the listener's MSS.
 options_agree()
 {
 	local label=$1 addr=$2 s0 srv cli spid out="$SG_TMPDIR/srv.json"
+	local ts=1
+
+	[[ $addr == *.* ]] && ts=$V4_TS
 
 	shift 2
 	s0=$(sg_counter cookies_sent)
@@ -93,12 +108,15 @@ options_agree()
 	srv=$(cat "$out")
 	sg_check "$label, $addr: it is a cookie connection" \
 		test $(($(sg_counter cookies_sent) - s0)) -eq 1
-	if python3 - "$srv" "$cli" "${WANT_MSS:-0}" <<'PY'; then
+	if python3 - "$srv" "$cli" "${WANT_MSS:-0}" "$ts" <<'PY'; then
 import json, sys
 s, c, mss = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+ts = sys.argv[4] == "1"
 ok = (s["snd_wscale"] == c["rcv_wscale"] and s["rcv_wscale"] == c["snd_wscale"]
       and s["wscale_ok"] == c["wscale_ok"]
-      and all(s[k] and c[k] for k in ("ts", "sack", "ecn"))
+      and all(bool(s[k]) == ts and bool(c[k]) == ts
+              for k in ("ts", "sack", "ecn"))
+      and (ts or not s["wscale_ok"])
       and (mss == 0 or c["snd_mss"] <= mss))
 sys.exit(0 if ok else 1)
 PY
