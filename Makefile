@@ -21,7 +21,7 @@ PWD := $(CURDIR)
 
 .PHONY: all module tools clean install uninstall check check-debug demo \
 	bench style sparse modules-for dkms-install dkms-uninstall fuzz \
-	version
+	version deb
 
 all: module tools
 
@@ -109,3 +109,8 @@ demo:
 
 bench:
 	selftests/qemu/bench.sh
+
+# deb: synguard-dkms and synguardctl .debs in build/deb/, built with
+# debhelper from a copy of the tree (as git sees it), checked with lintian.
+deb:
+	selftests/deb/build.sh
