@@ -70,7 +70,7 @@ share_mods_virtiofs=(virtio_pci virtiofs overlay)
 virtiofsd=/usr/lib/qemu/virtiofsd
 
 # Executable selftests/*.sh that are not tests.
-not_tests=(lib.sh checkpatch.sh)
+not_tests=(lib.sh checkpatch.sh build-all.sh)
 
 passed=0 failed=0 skipped=0
 qemu_pid='' tail_pid='' fsd_pid=''
