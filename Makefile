@@ -21,7 +21,7 @@ PWD := $(CURDIR)
 
 .PHONY: all module tools clean install uninstall check check-debug demo \
 	bench style sparse modules-for dkms-install dkms-uninstall fuzz \
-	version deb
+	version deb deb-check
 
 all: module tools
 
@@ -114,3 +114,9 @@ bench:
 # debhelper from a copy of the tree (as git sees it), checked with lintian.
 deb:
 	selftests/deb/build.sh
+
+# deb-check: install the .debs on this machine, check that DKMS built the
+# module for every kernel with headers, remove them and check nothing is
+# left (SYNGUARD_DEB_KEEP=1 keeps them installed). No QEMU.
+deb-check:
+	selftests/deb/check.sh
