@@ -6,8 +6,10 @@
 #include <stdint.h>
 
 #include "nl.h"
+#include "../module/version.h"
 
-#define SYNGUARDCTL_VERSION "0.1.0"
+/* The tool is released with the module: one version, in version.h. */
+#define SYNGUARDCTL_VERSION SYNGUARD_VERSION
 
 extern const char *prog;
 extern bool json;		/* -j: print JSON */

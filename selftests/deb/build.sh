@@ -22,27 +22,10 @@ out="$repo/build/deb"
 # shellcheck source=../qemu/deps.sh
 source "$repo/selftests/qemu/deps.sh"
 
-# deb_install_deps: what building and checking the packages needs, and
-# nothing of the QEMU harness's list: synguard_missing_deps reads
-# SYNGUARD_DEPS, which this local list replaces for the call.
-deb_install_deps()
-{
-	local SYNGUARD_DEPS=(
-		build-essential dpkg-dev debhelper dh-dkms lintian git
-		libmnl-dev pkg-config
-	)
-	local missing
-
-	missing=$(synguard_missing_deps)
-	[[ -z "$missing" ]] && return 0
-
-	echo "# installing:" "${missing//$'\n'/ }" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086 # one package per word
-	apt-get update -q >&2 &&
-		apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-			--no-install-recommends $missing >&2
-}
+# What building and checking the packages needs, and nothing of the QEMU
+# harness's list.
+deb_deps=(build-essential dpkg-dev debhelper dh-dkms lintian git libmnl-dev
+	pkg-config)
 
 # copy_tree DIR: the files git sees in the working tree (tracked, and
 # untracked but not ignored) into DIR; the whole tree but build/ when it is
@@ -76,7 +59,7 @@ fail()
 }
 
 cd "$repo" || exit 1
-deb_install_deps || fail "could not install the build dependencies"
+synguard_install_pkgs "${deb_deps[@]}" || fail "could not install the build dependencies"
 
 # The version is module/version.h's; debian/changelog must agree (this
 # fails early what debian/rules would fail after the copy).

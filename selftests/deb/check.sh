@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck source-path=SCRIPTDIR
 #
-# check.sh: the Debian packages on this machine (make deb-check; run as
-# root, after make deb). Installs synguard-dkms and synguardctl from
-# build/deb/, checks that DKMS built and installed synguard for every
-# kernel under /lib/modules that has its headers (a build/ link), and that
-# modinfo finds that module; then removes and purges both and checks that
-# nothing they installed, nor anything DKMS made, is left. Nothing is
-# loaded and no guest is booted.
+# check.sh [install|remove]: the Debian packages on this machine (make
+# deb-check; run as root, after make deb). Installs synguard-dkms and
+# synguardctl from build/deb/, checks that DKMS built and installed
+# synguard for every kernel under /lib/modules that has its headers (a
+# build/ link), and that modinfo finds that module; then removes and
+# purges both and checks that nothing they installed, nor anything DKMS
+# made, is left. Nothing is loaded and no guest is booted.
+#
+# "install" stops after the install checks, leaving the packages for a
+# guest to modprobe the DKMS-built module (the QEMU harness does); a later
+# "remove" runs the removal checks against what "install" recorded.
 #
 # Environment:
-#   SYNGUARD_DEB_KEEP=1   leave the packages installed after the install
-#                         checks (for a guest to modprobe the DKMS-built
-#                         module); the removal checks are skipped
+#   SYNGUARD_DEB_KEEP=1   the same as "install"
 #
 # One TAP-ish line per check ("ok - ...", "not ok - ..."), then
 # "deb-check: N passed, N failed"; the exit status is non-zero if a check
@@ -24,7 +26,15 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out="$repo/build/deb"
-keep=${SYNGUARD_DEB_KEEP:-}
+phase=${1:-all}
+[[ -n "${SYNGUARD_DEB_KEEP:-}" && "$phase" == all ]] && phase=install
+case "$phase" in
+all | install | remove) ;;
+*)
+	echo "usage: check.sh [install|remove]" >&2
+	exit 2
+	;;
+esac
 pkgs=(synguard-dkms synguardctl)
 
 passed=0 failed=0
@@ -154,6 +164,58 @@ if ((EUID != 0)); then
 fi
 
 version=$(make -C "$repo" -s --no-print-directory version) || exit 1
+list="$out/installed-files.txt"
+kernels_file="$out/kernels.txt"
+
+# remove_checks: remove and purge the packages, then check that nothing
+# of them is left and no kernel finds the DKMS-built module any more.
+remove_checks()
+{
+	local p k file
+	local -a kernels
+
+	mapfile -t kernels <"$kernels_file"
+	# Without conffiles, removing leaves nothing to purge: apt-get
+	# would not know the packages any more, so purge what is left only.
+	if apt_get remove "${pkgs[@]}" >"$out/remove.log" 2>&1 &&
+		purge_left >>"$out/remove.log" 2>&1; then
+		ok "remove and purge ${pkgs[*]}"
+	else
+		not_ok "remove and purge ${pkgs[*]}" \
+			"see build/deb/remove.log:" \
+			"$(tail -n 5 "$out/remove.log")"
+	fi
+	for p in "${pkgs[@]}"; do
+		if installed "$p"; then
+			not_ok "$p is purged" \
+				"$(dpkg-query -W -f='${db:Status-Abbrev}' "$p")"
+		else
+			ok "$p is purged"
+		fi
+	done
+	check_gone "$list"
+	for k in "${kernels[@]}"; do
+		file=$(modinfo -k "$k" -F filename synguard 2>/dev/null)
+		if [[ "$file" == */updates/dkms/* ]]; then
+			not_ok "modinfo -k $k no longer finds the DKMS module" \
+				"filename: $file"
+		else
+			ok "modinfo -k $k no longer finds the DKMS module"
+		fi
+	done
+}
+
+if [[ "$phase" == remove ]]; then
+	if [[ ! -f "$list" || ! -f "$kernels_file" ]]; then
+		echo "deb-check: no record of an install: run it with install first" >&2
+		exit 1
+	fi
+	remove_checks
+	echo "deb-check: $passed passed, $failed failed"
+	((failed == 0))
+	exit
+fi
+
 arch=$(dpkg --print-architecture)
 debs=("$out"/synguard-dkms_"$version"-*_all.deb
 	"$out"/synguardctl_"$version"-*_"$arch".deb)
@@ -165,6 +227,7 @@ for f in "${debs[@]}"; do
 done
 
 mapfile -t kernels < <(header_kernels)
+printf '%s\n' "${kernels[@]}" >"$kernels_file"
 echo "# synguard $version; kernels with headers: ${kernels[*]:-(none)}"
 ((${#kernels[@]})) ||
 	echo "# no kernel has headers: DKMS will have nothing to build"
@@ -197,7 +260,6 @@ else
 fi
 
 # dpkg -L separates packages with a blank line and lists the root as "/.".
-list="$out/installed-files.txt"
 dpkg -L "${pkgs[@]}" 2>/dev/null | grep -v -x -e '' -e '/\.' >"$list"
 missing=()
 while IFS= read -r path; do
@@ -210,37 +272,10 @@ else
 		"${missing[@]/#/missing: }"
 fi
 
-if [[ -n "$keep" ]]; then
-	echo "ok - remove and purge # SKIP SYNGUARD_DEB_KEEP=1: left installed"
+if [[ "$phase" == install ]]; then
+	echo "# not removed: install only, the packages stay installed"
 else
-	# Without conffiles, removing leaves nothing to purge: apt-get
-	# would not know the packages any more, so purge what is left only.
-	if apt_get remove "${pkgs[@]}" >"$out/remove.log" 2>&1 &&
-		purge_left >>"$out/remove.log" 2>&1; then
-		ok "remove and purge ${pkgs[*]}"
-	else
-		not_ok "remove and purge ${pkgs[*]}" \
-			"see build/deb/remove.log:" \
-			"$(tail -n 5 "$out/remove.log")"
-	fi
-	for p in "${pkgs[@]}"; do
-		if installed "$p"; then
-			not_ok "$p is purged" \
-				"$(dpkg-query -W -f='${db:Status-Abbrev}' "$p")"
-		else
-			ok "$p is purged"
-		fi
-	done
-	check_gone "$list"
-	for k in "${kernels[@]}"; do
-		file=$(modinfo -k "$k" -F filename synguard 2>/dev/null)
-		if [[ "$file" == */updates/dkms/* ]]; then
-			not_ok "modinfo -k $k no longer finds the DKMS module" \
-				"filename: $file"
-		else
-			ok "modinfo -k $k no longer finds the DKMS module"
-		fi
-	done
+	remove_checks
 fi
 
 echo "deb-check: $passed passed, $failed failed"

@@ -11,7 +11,11 @@
 # 6.1-cloud, 6.12-oldest: the newest installed unless -oldest). A KVER
 # that names a directory is a built kernel tree (debug-kernel.sh's): its
 # bzImage is booted, with everything the guest needs built in. ":TESTS"
-# (comma-separated) runs only those selftests on that kernel.
+# (comma-separated) runs only those selftests on that kernel. A KVER
+# written deb@KVER tests the Debian packages end to end there: make deb,
+# install them on this machine (DKMS builds synguard for every kernel with
+# headers), boot KVER loading that module with modprobe, then remove them
+# and check nothing is left (selftests/deb/).
 #
 # Environment:
 #   TESTS="a b"                 run only these selftests (names, with or
@@ -65,7 +69,9 @@ splat_re+='|ODEBUG|non-static key|leak detector disabled'
 # Modules the initramfs needs to reach the root over 9p, or over virtiofs
 # on kernels without 9p (Debian's cloud flavour); whichever of them (or of
 # their dependencies) are built in are left out.
+# shellcheck disable=SC2034 # read through module_load_order's nameref
 share_mods_9p=(virtio_pci 9pnet_virtio 9p overlay)
+# shellcheck disable=SC2034
 share_mods_virtiofs=(virtio_pci virtiofs overlay)
 virtiofsd=/usr/lib/qemu/virtiofsd
 
@@ -515,6 +521,7 @@ run_kernel()
 		)
 	else
 		# vhost-user needs the guest's RAM in shared memory.
+		# shellcheck disable=SC2054 # commas inside QEMU option values
 		qemu+=(
 			-object "memory-backend-memfd,id=mem,size=$qemu_mem,share=on"
 			-numa node,memdev=mem
@@ -615,11 +622,52 @@ run_kernel()
 	note "$kver: $((SECONDS - start))s in the guest; logs: $out/console.log, $res/"
 }
 
+# host_items CMD...: run CMD, pass its "ok - " and "not ok - " lines (and
+# comments) through as results of this run; fails if CMD fails.
+host_items()
+{
+	local line last=''
+
+	while IFS= read -r line; do
+		last=$line
+		case "$line" in
+		"ok - "*) passed=$((passed + 1)) ;;
+		"not ok - "*) failed=$((failed + 1)) ;;
+		"#"*) ;;
+		*) line="# $line" ;;
+		esac
+		echo "$line"
+	done < <("$@" 2>&1; echo "# exit $?")
+	[[ "$last" == "# exit 0" ]]
+}
+
+# deb_run_kernel KVER: the packages end to end, with the guest on KVER.
+deb_run_kernel()
+{
+	local kver=$1
+
+	echo "# === Debian packages, guest $kver ==="
+	if make -C "$repo" -s deb >"$build/deb.log" 2>&1; then
+		echo "ok - make deb"
+		passed=$((passed + 1))
+	else
+		tail -n 20 "$build/deb.log" | sed 's/^/# /'
+		fail_item "make deb" "see $build/deb.log"
+		return 0
+	fi
+	if host_items "$repo/selftests/deb/check.sh" install; then
+		modprobe=1 run_kernel "$kver"
+	else
+		fail_item "deb-guest-$kver" "not booted: the install failed"
+	fi
+	host_items "$repo/selftests/deb/check.sh" remove
+}
+
 main()
 {
 	local v kver list
 	local -a want=("$@") kvers=()
-	local -A klist=()
+	local -A klist=() kdeb=()
 
 	# Run from make, we do not want its flags in our own makes.
 	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
@@ -646,7 +694,11 @@ main()
 	note "tests: ${tests[*]:-(none)}"
 
 	for v in "${want[@]}"; do
-		list=
+		list='' deb=''
+		if [[ "$v" == deb@* ]]; then
+			deb=1
+			v=${v#deb@}
+		fi
 		if [[ "$v" == *:* ]]; then
 			list=${v#*:}
 			v=${v%%:*}
@@ -665,6 +717,7 @@ main()
 			continue
 		fi
 		klist[${kvers[-1]}]=$list
+		kdeb[${kvers[-1]}]=$deb
 	done
 
 	build_tools
@@ -673,7 +726,11 @@ main()
 		select_tests "${klist[$kver]:-${TESTS:-}}"
 		[[ -n "${klist[$kver]}" ]] && note "tests on $kver: ${tests[*]}"
 		qemu_timeout=$(guest_budget)
-		run_kernel "$kver"
+		if [[ -n "${kdeb[$kver]}" ]]; then
+			deb_run_kernel "$kver"
+		else
+			run_kernel "$kver"
+		fi
 	done
 	finish
 }

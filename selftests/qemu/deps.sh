@@ -23,15 +23,40 @@ SYNGUARD_DEPS=(
 	coreutils util-linux psmisc sparse
 )
 
-# synguard_missing_deps [extra...]: print the packages not installed.
-synguard_missing_deps()
+# synguard_missing PKG...: print those of the packages not installed.
+synguard_missing()
 {
 	local p status
 
-	for p in "${SYNGUARD_DEPS[@]}" "$@"; do
+	for p in "$@"; do
 		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || status=
 		[[ "$status" == "install ok installed" ]] || echo "$p"
 	done
+}
+
+# synguard_missing_deps [extra...]: print the harness's packages, and the
+# extra ones, not installed.
+synguard_missing_deps() { synguard_missing "${SYNGUARD_DEPS[@]}" "$@"; }
+
+# synguard_install_pkgs PKG...: install those of the packages that are
+# missing (apt-get update first), waiting for another apt or dpkg to end.
+synguard_install_pkgs()
+{
+	local missing
+
+	missing=$(synguard_missing "$@")
+	[[ -z "$missing" ]] && return 0
+
+	echo "# installing:" "${missing//$'\n'/ }" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# The guests boot our own initramfs. On a machine with no boot
+	# loader (a container, a CI worker) nothing boots the host's
+	# initrd either, and building one per kernel takes minutes.
+	# shellcheck disable=SC2086 # one package per word
+	apt-get update -q >&2 &&
+		INITRD=$(synguard_host_initrd) \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+			--no-install-recommends $missing >&2
 }
 
 # synguard_oldest_kernels: the image and headers packages of the oldest
@@ -54,30 +79,20 @@ synguard_oldest_kernels()
 	done
 }
 
-# synguard_install_deps [extra...]: install what is missing, idempotently.
+# synguard_install_deps [extra...]: install what the harness needs, and
+# the extra packages, idempotently.
 synguard_install_deps()
 {
-	local missing oldest
+	local oldest
 
-	export DEBIAN_FRONTEND=noninteractive
-	missing=$(synguard_missing_deps "$@")
+	# Without package lists (a fresh machine) there is nothing to search.
 	oldest=$(synguard_oldest_kernels)
-	if [[ -n "$missing" || -z "$oldest" ]]; then
+	if [[ -z "$oldest" ]]; then
 		apt-get update -q >&2 || return 1
 		oldest=$(synguard_oldest_kernels)
 	fi
 	# shellcheck disable=SC2086 # one package per word
-	missing=$(synguard_missing_deps "$@" $oldest)
-	[[ -z "$missing" ]] && return 0
-
-	echo "# installing:" "${missing//$'\n'/ }" >&2
-	# The guests boot our own initramfs. On a machine with no boot
-	# loader (a container, a CI worker) nothing boots the host's
-	# initrd either, and building one per kernel takes minutes.
-	# shellcheck disable=SC2086 # one package per word
-	INITRD=$(synguard_host_initrd) \
-		apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-		--no-install-recommends $missing >&2
+	synguard_install_pkgs "${SYNGUARD_DEPS[@]}" "$@" $oldest
 }
 
 # synguard_host_initrd: "No" when no boot loader is installed, so that
