@@ -7,7 +7,25 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KRELEASE = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr
 DESTDIR ?=
+# check: every selftest on the newest generic kernel of each series; the
+# flood and cookie-transfer ones on the oldest ABI of each series in the
+# archive; those and the unload one on the cloud and PREEMPT_RT flavours
+# (check.sh's KVER syntax), one of them (deb@) with the Debian packages
+# installed and the module DKMS built from them. Naming KVERS on the
+# command line runs every selftest (or TESTS) on those kernels only; so
+# does TESTS alone on the default ones. check-all runs everything on every
+# kernel.
 KVERS ?= 6.1 6.12
+ifneq ($(origin KVERS),command line)
+ifeq ($(TESTS),)
+OLDEST_KVERS ?= 6.1-oldest 6.12-oldest
+SMOKE_KVERS ?= 6.1-cloud deb@6.12-cloud 6.1-rt 6.12-rt
+endif
+endif
+OLDEST_TESTS ?= flood_conntrack,cookie_transfer
+SMOKE_TESTS ?= flood_conntrack,cookie_transfer,unload_flood
+ALL_KVERS = 6.1 6.12 6.1-oldest 6.12-oldest 6.1-cloud deb@6.12-cloud 6.1-rt \
+	6.12-rt
 FUZZ_SECONDS ?= 60
 # The version lives in module/version.h only; dkms.conf and the Debian
 # packages take it from there (debian/rules checks debian/changelog).
@@ -19,7 +37,7 @@ BUILD ?= build
 
 PWD := $(CURDIR)
 
-.PHONY: all module tools clean install uninstall check check-debug demo \
+.PHONY: all module tools clean install uninstall check check-all check-debug demo \
 	bench style sparse modules-for dkms-install dkms-uninstall fuzz \
 	version deb deb-check
 
@@ -90,7 +108,12 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(PWD) C=2 modules
 
 check:
-	selftests/qemu/check.sh $(KVERS)
+	selftests/qemu/check.sh $(KVERS) \
+		$(addsuffix :$(OLDEST_TESTS),$(OLDEST_KVERS)) \
+		$(addsuffix :$(SMOKE_TESTS),$(SMOKE_KVERS))
+
+check-all:
+	selftests/qemu/check.sh $(ALL_KVERS)
 
 # check-debug: every selftest on a 6.12 kernel with KASAN, kmemleak,
 # lockdep and friends, built once from Debian's linux-source-6.12 (cached
