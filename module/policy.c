@@ -15,7 +15,9 @@
  * otherwise be tracked, when
  *   - the namespace tracks halfopen_high + halfopen_expected half-opens
  *     (reason "halfopens": more than its completed handshakes explain);
- *   - or the table has no free slot for it (reason "table_full").
+ *   - or the table, at least half full, has no free slot for it (reason
+ *     "table_full"; in a table less full a full bucket is a collision,
+ *     and the SYN goes to the kernel untracked).
  * Two narrower answers never switch the namespace:
  *   - a listener whose own SYN queue is full gets a cookie for the SYN,
  *     exactly when the kernel would have sent one (listener_full);
