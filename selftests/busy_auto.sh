@@ -70,6 +70,10 @@ sg_check "synguard auto: no cookie sent (${st[cookies_sent]})" \
 sg_check "synguard auto: cookie mode never started (${st[cookie_mode_entries]})" \
 	test "${st[cookie_mode_entries]}" -eq 0 || cat "$SG_TMPDIR/trace"
 sg_check "synguard auto: every handshake tracked completed (${st[halfopen_completed]} of ${st[halfopen_added]})" \
-	test "${st[halfopen_completed]}" -eq "${st[halfopen_added]}"
+	test "${st[halfopen_completed]}" -eq "${st[halfopen_added]}" ||
+	sg_info "$(for c in syn_received syn_passed halfopen_added \
+		halfopen_completed halfopen_expired halfopen_reset table_full \
+		source_limit_hits listener_full acks_unmatched; do
+		echo -n "$c ${st[$c]} "; done)"
 
 exit "$ret"
