@@ -34,7 +34,11 @@
 	X(SYNCOOKIES_DISABLED,	syncookies_disabled)		\
 	X(BAD_CHECKSUM,		bad_checksum)			\
 	X(SYNACK_UNROUTABLE,	synack_unroutable)		\
-	X(SYNACK_NOMEM,		synack_nomem)
+	X(SYNACK_NOMEM,		synack_nomem)			\
+	X(GATEWAY_COOKIES,	gateway_cookies)		\
+	X(GATEWAY_OPENED,	gateway_opened)			\
+	X(GATEWAY_REFUSED,	gateway_refused)		\
+	X(GATEWAY_LEARNED,	gateway_learned)
 
 enum sg_stat {
 #define SG_STAT_ENUM(upper, lower) SG_STAT_##upper,
