@@ -24,6 +24,7 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
+#include "backend.h"
 #include "compat.h"
 #include "cookie.h"
 #include "tcpopt.h"
@@ -38,6 +39,7 @@ struct sg_synack {
 	u32 cookie;
 	u16 window;
 	bool ecn_ok;
+	bool rst;			/* a RST for a closed port instead */
 };
 
 /*
@@ -233,6 +235,28 @@ static void sg_synack_window(struct sg_synack *sa, const struct sock *lsk,
 }
 
 /*
+ * Makes @skb exactly @len bytes long from skb->data, linear and
+ * writable: the segment it holds is rewritten in place.
+ */
+static int sg_skb_resize(struct sk_buff *skb, unsigned int len)
+{
+	/* At PREROUTING, LOCAL_IN and FORWARD, data is the network header. */
+	if (skb->len > len && pskb_trim(skb, len))
+		return -ENOMEM;
+	/* Linear, and not shared with a clone (a packet socket's). */
+	if (skb_ensure_writable(skb, skb->len))
+		return -ENOMEM;
+	if (skb->len < len) {
+		int grow = len - skb->len - skb_tailroom(skb);
+
+		if (grow > 0 && pskb_expand_head(skb, 0, grow, GFP_ATOMIC))
+			return -ENOMEM;
+		__skb_put(skb, len - skb->len);
+	}
+	return 0;
+}
+
+/*
  * Turns the SYN in @skb into a SYN-ACK of @nhlen + TCP header + options
  * bytes: the SYN is consumed anyway, and reusing it saves an allocation
  * and a free per SYN, the largest single cost of answering one. Every
@@ -244,23 +268,12 @@ static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 				      unsigned int nhlen)
 {
 	u8 opts[SG_SYNACK_OPT_MAX];
-	unsigned int optlen = sg_tcpopt_write(opts, &sa->out);
+	unsigned int optlen = sa->rst ? 0 : sg_tcpopt_write(opts, &sa->out);
 	unsigned int len = nhlen + sizeof(struct tcphdr) + optlen;
 	struct tcphdr *nth;
 
-	/* At LOCAL_IN, skb->data is the network header. */
-	if (skb->len > len && pskb_trim(skb, len))
+	if (sg_skb_resize(skb, len))
 		return NULL;
-	/* Linear, and not shared with a clone (a packet socket's). */
-	if (skb_ensure_writable(skb, skb->len))
-		return NULL;
-	if (skb->len < len) {
-		int grow = len - skb->len - skb_tailroom(skb);
-
-		if (grow > 0 && pskb_expand_head(skb, 0, grow, GFP_ATOMIC))
-			return NULL;
-		__skb_put(skb, len - skb->len);
-	}
 
 	/*
 	 * What the SYN carried as it arrived (route, conntrack entry,
@@ -292,11 +305,61 @@ static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 	nth->seq = htonl(sa->cookie);
 	nth->ack_seq = htonl(sa->ack);
 	nth->doff = (sizeof(*nth) + optlen) / 4;
-	nth->syn = 1;
+	nth->syn = !sa->rst;
+	nth->rst = sa->rst;
 	nth->ack = 1;
 	nth->ece = sa->ecn_ok;
 	nth->window = htons(sa->window);
 	return nth;
+}
+
+/*
+ * Fills in the IPv4 header in front of @nth for the reply to the
+ * connection @v (as the client sees it), and sends it on @rt.
+ */
+static void sg_send_v4(struct net *net, struct sk_buff *skb,
+		       struct tcphdr *nth, const struct sg_tuple *v, u8 tos,
+		       int ttl, struct rtable *rt)
+{
+	struct iphdr *niph = ip_hdr(skb);
+	unsigned int len;
+
+	niph->version = 4;
+	niph->ihl = sizeof(*niph) / 4;
+	niph->tos = tos;
+	niph->frag_off = htons(IP_DF);
+	niph->ttl = ttl;
+	niph->protocol = IPPROTO_TCP;
+	niph->saddr = v->daddr[0];
+	niph->daddr = v->saddr[0];
+
+	len = skb->len - sizeof(*niph);
+	nth->check = tcp_v4_check(len, niph->saddr, niph->daddr,
+				  csum_partial(nth, len, 0));
+	skb->protocol = htons(ETH_P_IP);
+	skb_dst_set(skb, &rt->dst);
+	ip_local_out(net, NULL, skb);
+}
+
+static void sg_send_v6(struct net *net, struct sk_buff *skb,
+		       struct tcphdr *nth, const struct sg_tuple *v,
+		       u8 tclass, int hlimit, struct dst_entry *dst)
+{
+	struct ipv6hdr *nip6h = ipv6_hdr(skb);
+	unsigned int len;
+
+	ip6_flow_hdr(nip6h, tclass, 0);
+	nip6h->nexthdr = IPPROTO_TCP;
+	nip6h->hop_limit = hlimit;
+	memcpy(&nip6h->saddr, v->daddr, sizeof(nip6h->saddr));
+	memcpy(&nip6h->daddr, v->saddr, sizeof(nip6h->daddr));
+
+	len = skb->len - sizeof(*nip6h);
+	nth->check = tcp_v6_check(len, &nip6h->saddr, &nip6h->daddr,
+				  csum_partial(nth, len, 0));
+	skb->protocol = htons(ETH_P_IPV6);
+	skb_dst_set(skb, dst);
+	ip6_local_out(net, NULL, skb);
 }
 
 static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
@@ -306,13 +369,11 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 	const struct tcphdr *th = pkt->th;
 	struct net *net = sn->net;
 	struct sg_tuple view;
-	struct sg_synack sa;
-	struct iphdr *niph;
+	struct sg_synack sa = {};
 	struct tcphdr *nth;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	u16 mss = TCP_MSS_DEFAULT;
-	unsigned int len;
 	int ttl;
 	u8 tos;
 
@@ -360,32 +421,16 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 		ttl = ip4_dst_hoplimit(&rt->dst);
 
 	/* From here on the SYN's headers are gone. */
-	nth = sg_synack_reuse(skb, &sa, sizeof(*niph));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr));
 	if (!nth) {
 		ip_rt_put(rt);
 		sg_stat_inc(sn, SYNACK_NOMEM);
 		return -ENOMEM;
 	}
-	niph = ip_hdr(skb);
-	niph->version = 4;
-	niph->ihl = sizeof(*niph) / 4;
-	niph->tos = tos;
-	niph->frag_off = htons(IP_DF);
-	niph->ttl = ttl;
-	niph->protocol = IPPROTO_TCP;
-	niph->saddr = view.daddr[0];
-	niph->daddr = view.saddr[0];
-
-	len = skb->len - sizeof(*niph);
-	nth->check = tcp_v4_check(len, niph->saddr, niph->daddr,
-				  csum_partial(nth, len, 0));
-	skb->protocol = htons(ETH_P_IP);
 	skb->mark = fl4.flowi4_mark;
 	skb->priority = READ_ONCE(lsk->sk_priority);
-	skb_dst_set(skb, &rt->dst);
-
 	tcp_synq_overflow(lsk);
-	ip_local_out(net, NULL, skb);
+	sg_send_v4(net, skb, nth, &view, tos, ttl, rt);
 	return 0;
 }
 
@@ -396,14 +441,12 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	const struct tcphdr *th = pkt->th;
 	struct net *net = sn->net;
 	struct dst_entry *dst;
-	struct ipv6hdr *nip6h;
 	struct sg_tuple view;
-	struct sg_synack sa;
+	struct sg_synack sa = {};
 	struct tcphdr *nth;
 	struct flowi6 fl6;
 	u16 mss = IPV6_MIN_MTU - sizeof(struct tcphdr) -
 		  sizeof(struct ipv6hdr);
-	unsigned int len;
 	int hlimit;
 	u8 tclass;
 
@@ -443,29 +486,16 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	hlimit = ip6_sk_dst_hoplimit(inet6_sk(lsk), &fl6, dst);
 
 	/* From here on the SYN's headers are gone. */
-	nth = sg_synack_reuse(skb, &sa, sizeof(*nip6h));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr));
 	if (!nth) {
 		dst_release(dst);
 		sg_stat_inc(sn, SYNACK_NOMEM);
 		return -ENOMEM;
 	}
-	nip6h = ipv6_hdr(skb);
-	ip6_flow_hdr(nip6h, tclass, 0);
-	nip6h->nexthdr = IPPROTO_TCP;
-	nip6h->hop_limit = hlimit;
-	memcpy(&nip6h->saddr, view.daddr, sizeof(nip6h->saddr));
-	memcpy(&nip6h->daddr, view.saddr, sizeof(nip6h->daddr));
-
-	len = skb->len - sizeof(*nip6h);
-	nth->check = tcp_v6_check(len, &nip6h->saddr, &nip6h->daddr,
-				  csum_partial(nth, len, 0));
-	skb->protocol = htons(ETH_P_IPV6);
 	skb->mark = fl6.flowi6_mark;
 	skb->priority = READ_ONCE(lsk->sk_priority);
-	skb_dst_set(skb, dst);
-
 	tcp_synq_overflow(lsk);
-	ip6_local_out(net, NULL, skb);
+	sg_send_v6(net, skb, nth, &view, tclass, hlimit, dst);
 	return 0;
 }
 
@@ -509,4 +539,318 @@ bool sg_cookie_ack_valid(struct sk_buff *skb, const struct sg_pkt *pkt)
 	if (pkt->t.family == AF_INET)
 		return sg_cookie_v4_check(ip_hdr(skb), pkt->th) != 0;
 	return sg_cookie_v6_check(ipv6_hdr(skb), pkt->th) != 0;
+}
+
+/*
+ * Gateway cookies (gateway.c) answer for a backend on another host or in
+ * another namespace, and only synguard checks them: the cookie is the
+ * kernel's, over the connection as the client addresses it, and the
+ * timestamp carries the client's options as the kernel's does, offset by
+ * a secret of our own so that it does not tell this host's uptime.
+ */
+static u32 sg_gw_tsoff __read_mostly;
+
+static u32 sg_gw_ts_offset(void)
+{
+	net_get_random_once(&sg_gw_tsoff, sizeof(sg_gw_tsoff));
+	return sg_gw_tsoff;
+}
+
+/*
+ * The options of a gateway SYN-ACK: the client's, as far as the
+ * destination's backends agree to them (backend.c), and the backends'
+ * MSS and window scale, which the client will see on the connection.
+ * The window stays shut until the backend has answered, as SYNPROXY's
+ * does: nothing the client sends before that could be delivered.
+ */
+static void sg_gw_prepare(struct sg_synack *sa, const struct sg_pkt *pkt,
+			  const struct sg_backend_opts *be, u16 mss_dflt)
+{
+	const struct tcphdr *th = pkt->th;
+	unsigned int allow = 0;
+
+	if (be->flags & SG_BE_TS)
+		allow |= SG_ALLOW_TS;
+	if ((be->flags & (SG_BE_SACK_YES | SG_BE_SACK_NO)) == SG_BE_SACK_YES)
+		allow |= SG_ALLOW_SACK;
+	if (be->wscale <= SG_MAX_WSCALE)
+		allow |= SG_ALLOW_WSCALE;
+	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			allow, &sa->in);
+	if (!sa->in.saw_tstamp) {
+		sa->in.wscale_ok = 0;
+		sa->in.wscale = 0;
+		sa->in.sack_ok = 0;
+	}
+	sa->ecn_ok = sa->in.saw_tstamp && th->ece && th->cwr &&
+		     be->flags & SG_BE_ECN;
+	sa->out = (struct sg_synack_opt) {
+		.mss = be->mss ?: mss_dflt,
+		.tstamp_ok = sa->in.saw_tstamp,
+		.sack_ok = sa->in.sack_ok,
+		.wscale_ok = sa->in.wscale_ok,
+		.wscale = be->wscale,
+		.tsecr = sa->in.tsval,
+	};
+	sa->window = 0;
+}
+
+static int sg_gw_reply_v4(struct sg_net *sn, struct sk_buff *skb,
+			  const struct sg_pkt *pkt,
+			  const struct sg_backend_opts *be, bool rst)
+{
+	const struct sg_tuple *v = &pkt->t;
+	const struct tcphdr *th = pkt->th;
+	struct sg_synack sa = { .rst = rst };
+	struct net *net = sn->net;
+	struct tcphdr *nth;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	/* From the address the client addressed, which may be another's. */
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.daddr = v->saddr[0];
+	fl4.saddr = v->daddr[0];
+	fl4.flowi4_flags = FLOWI_FLAG_ANYSRC;
+	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.fl4_sport = v->dport;
+	fl4.fl4_dport = v->sport;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		sg_stat_inc(sn, SYNACK_UNROUTABLE);
+		return -EHOSTUNREACH;
+	}
+	if (rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return -EADDRNOTAVAIL;
+	}
+
+	sa.sport = v->dport;
+	sa.dport = v->sport;
+	sa.ack = ntohl(th->seq) + 1;
+	if (!rst) {
+		const struct iphdr fiph = {
+			.saddr = v->saddr[0],
+			.daddr = v->daddr[0],
+		};
+		const struct tcphdr fth = {
+			.source = v->sport,
+			.dest = v->dport,
+			.seq = th->seq,
+		};
+		u16 mss;
+
+		/* The MSS of the route to the backend, until it is known. */
+		sg_gw_prepare(&sa, pkt, be, dst_mtu(skb_dst(skb)) -
+			      sizeof(struct iphdr) - sizeof(struct tcphdr));
+		mss = sa.in.mss ?: TCP_MSS_DEFAULT;
+		sa.cookie = __cookie_v4_init_sequence(&fiph, &fth, &mss);
+		if (sa.in.saw_tstamp)
+			sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in,
+						    sa.ecn_ok) +
+				       sg_gw_ts_offset();
+	}
+
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr));
+	if (!nth) {
+		ip_rt_put(rt);
+		sg_stat_inc(sn, SYNACK_NOMEM);
+		return -ENOMEM;
+	}
+	sg_send_v4(net, skb, nth, v, 0, ip4_dst_hoplimit(&rt->dst), rt);
+	return 0;
+}
+
+static int sg_gw_reply_v6(struct sg_net *sn, struct sk_buff *skb,
+			  const struct sg_pkt *pkt,
+			  const struct sg_backend_opts *be, bool rst)
+{
+	const struct sg_tuple *v = &pkt->t;
+	const struct tcphdr *th = pkt->th;
+	struct sg_synack sa = { .rst = rst };
+	struct net *net = sn->net;
+	struct dst_entry *dst;
+	struct tcphdr *nth;
+	struct flowi6 fl6;
+
+	memset(&fl6, 0, sizeof(fl6));
+	memcpy(&fl6.daddr, v->saddr, sizeof(fl6.daddr));
+	memcpy(&fl6.saddr, v->daddr, sizeof(fl6.saddr));
+	fl6.flowi6_proto = IPPROTO_TCP;
+	fl6.fl6_sport = v->dport;
+	fl6.fl6_dport = v->sport;
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (IS_ERR(dst)) {
+		sg_stat_inc(sn, SYNACK_UNROUTABLE);
+		return -EHOSTUNREACH;
+	}
+	if (dst->dev->flags & IFF_LOOPBACK) {
+		dst_release(dst);
+		return -EADDRNOTAVAIL;
+	}
+
+	sa.sport = v->dport;
+	sa.dport = v->sport;
+	sa.ack = ntohl(th->seq) + 1;
+	if (!rst) {
+		struct ipv6hdr fip6h = {};
+		const struct tcphdr fth = {
+			.source = v->sport,
+			.dest = v->dport,
+			.seq = th->seq,
+		};
+		u16 mss;
+
+		memcpy(&fip6h.saddr, v->saddr, sizeof(fip6h.saddr));
+		memcpy(&fip6h.daddr, v->daddr, sizeof(fip6h.daddr));
+		sg_gw_prepare(&sa, pkt, be, dst_mtu(skb_dst(skb)) -
+			      sizeof(struct ipv6hdr) - sizeof(struct tcphdr));
+		mss = sa.in.mss ?: IPV6_MIN_MTU - sizeof(struct ipv6hdr) -
+				   sizeof(struct tcphdr);
+		sa.cookie = __cookie_v6_init_sequence(&fip6h, &fth, &mss);
+		if (sa.in.saw_tstamp)
+			sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in,
+						    sa.ecn_ok) +
+				       sg_gw_ts_offset();
+	}
+
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr));
+	if (!nth) {
+		dst_release(dst);
+		sg_stat_inc(sn, SYNACK_NOMEM);
+		return -ENOMEM;
+	}
+	sg_send_v6(net, skb, nth, v, 0, ip6_dst_hoplimit(dst), dst);
+	return 0;
+}
+
+/*
+ * Answers the forwarded SYN in @skb on its backend's behalf, as the
+ * client addressed it (@pkt->t): with a cookie SYN-ACK carrying the
+ * options @be allows, or with the RST of a closed port (@refuse).
+ */
+unsigned int sg_cookie_gateway(struct sg_net *sn, struct sk_buff *skb,
+			       const struct sg_pkt *pkt,
+			       const struct sg_backend_opts *be, bool refuse)
+{
+	__be16 dport = pkt->t.dport;
+	unsigned long now;
+	int ret;
+
+	if (pkt->t.family == AF_INET)
+		ret = sg_gw_reply_v4(sn, skb, pkt, be, refuse);
+	else
+		ret = sg_gw_reply_v6(sn, skb, pkt, be, refuse);
+	if (ret == -EADDRNOTAVAIL) {
+		sg_stat_inc(sn, SYN_PASSED);
+		return NF_ACCEPT;
+	}
+	if (ret)
+		return NF_DROP;
+	if (refuse) {
+		sg_stat_inc(sn, GATEWAY_REFUSED);
+		return NF_STOLEN;
+	}
+
+	sg_stat_inc(sn, COOKIES_SENT);
+	sg_stat_inc(sn, GATEWAY_COOKIES);
+	this_cpu_inc(sn->stats->port_sent[sg_port_slot(dport)]);
+	now = jiffies;
+	if (READ_ONCE(sn->last_gw_cookie) != now)
+		WRITE_ONCE(sn->last_gw_cookie, now);
+	return NF_STOLEN;
+}
+
+/*
+ * Checks the gateway cookie the ACK in @skb carries and, when it is
+ * valid, rewrites the ACK in place into the SYN the client sent: its
+ * sequence number, and the options the cookie kept (the MSS in the
+ * cookie; window scale, SACK and ECN in the timestamp). The
+ * acknowledgment field carries our cookie to nf_synproxy_core's hook,
+ * which translates sequence numbers from it once the backend answers;
+ * the timestamp echo carries our clock the same way. Any data is cut:
+ * the window was shut. Returns 1 when rewritten, 0 for an invalid
+ * cookie, a negative error when the ACK could not be rewritten.
+ */
+int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt)
+{
+	const struct tcphdr *th = pkt->th;
+	struct sg_synack_opt o = {};
+	u8 opts[SG_SYNACK_OPT_MAX];
+	unsigned int optlen, len;
+	u32 seq, ack, bits;
+	__be16 window, sport, dport;
+	struct sg_synopt in;
+	struct tcphdr *nth;
+	bool ecn = false;
+	int mss;
+
+	if (pkt->t.family == AF_INET)
+		mss = sg_cookie_v4_check(ip_hdr(skb), th);
+	else
+		mss = sg_cookie_v6_check(ipv6_hdr(skb), th);
+	if (!mss)
+		return 0;
+
+	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			SG_ALLOW_TS, &in);
+	o.mss = mss;
+	if (in.saw_tstamp) {
+		bits = (in.tsecr - sg_gw_ts_offset()) &
+		       ((1U << SG_TSBITS) - 1);
+		o.tstamp_ok = 1;
+		o.tsval = in.tsval;
+		o.tsecr = in.tsecr;
+		if ((bits & SG_TS_WSCALE_NONE) != SG_TS_WSCALE_NONE) {
+			o.wscale_ok = 1;
+			o.wscale = min_t(u32, bits & SG_TS_WSCALE_NONE,
+					 SG_MAX_WSCALE);
+		}
+		o.sack_ok = !!(bits & SG_TS_SACK);
+		ecn = bits & SG_TS_ECN;
+	}
+	optlen = sg_tcpopt_write(opts, &o);
+	seq = ntohl(th->seq) - 1;
+	ack = ntohl(th->ack_seq) - 1;
+	window = th->window;
+	sport = th->source;
+	dport = th->dest;
+
+	/* From here on the ACK's header is gone. */
+	len = pkt->thoff + sizeof(*nth) + optlen;
+	if (sg_skb_resize(skb, len))
+		return -ENOMEM;
+	nth = (struct tcphdr *)(skb->data + pkt->thoff);
+	memset(nth, 0, sizeof(*nth));
+	memcpy(nth + 1, opts, optlen);
+	nth->source = sport;
+	nth->dest = dport;
+	nth->seq = htonl(seq);
+	nth->ack_seq = htonl(ack);
+	nth->doff = (sizeof(*nth) + optlen) / 4;
+	nth->syn = 1;
+	nth->ece = ecn;
+	nth->cwr = ecn;
+	nth->window = window;
+
+	len = skb->len - pkt->thoff;
+	if (pkt->t.family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		iph->tot_len = htons(skb->len - skb_network_offset(skb));
+		ip_send_check(iph);
+		nth->check = tcp_v4_check(len, iph->saddr, iph->daddr,
+					  csum_partial(nth, len, 0));
+	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		ip6h->payload_len = htons(skb->len - skb_network_offset(skb) -
+					  sizeof(*ip6h));
+		nth->check = tcp_v6_check(len, &ip6h->saddr, &ip6h->daddr,
+					  csum_partial(nth, len, 0));
+	}
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->csum_valid = 0;
+	skb_set_transport_header(skb, pkt->thoff);
+	return 1;
 }

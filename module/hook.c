@@ -40,6 +40,7 @@
 #include "compat.h"
 #include "cookie.h"
 #include "filter.h"
+#include "gateway.h"
 #include "halfopen.h"
 #include "hook.h"
 #include "policy.h"
@@ -162,15 +163,15 @@ static bool sg_syn_deliverable(const struct sk_buff *skb,
  * header is subtracted explicitly, and its extension headers are left
  * as they came.
  */
-static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
+bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt,
+		     unsigned int hook)
 {
 	bool bad;
 
 	if (pkt->t.family == AF_INET6)
-		return nf_ip6_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff,
-				       IPPROTO_TCP);
+		return nf_ip6_checksum(skb, hook, pkt->thoff, IPPROTO_TCP);
 	__skb_pull(skb, pkt->thoff);
-	bad = nf_ip_checksum(skb, NF_INET_LOCAL_IN, 0, IPPROTO_TCP);
+	bad = nf_ip_checksum(skb, hook, 0, IPPROTO_TCP);
 	__skb_push(skb, pkt->thoff);
 	return bad;
 }
@@ -179,14 +180,15 @@ static bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt)
  * Tracks a SYN that would go to the kernel. Returns true when it should
  * get a cookie instead: the listener's own SYN queue is full (the kernel
  * would answer with a cookie itself), no room in the table, or its
- * source holds too many half-opens already (policy.c).
+ * source holds too many half-opens already (policy.c). @lsk is NULL for
+ * a SYN this host forwards.
  */
 static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 			 const struct sock *lsk, u32 mode)
 {
 	u32 enter;
 
-	if (inet_csk_reqsk_queue_is_full(lsk)) {
+	if (lsk && inet_csk_reqsk_queue_is_full(lsk)) {
 		sg_stat_inc(sn, LISTENER_FULL);
 		if (mode == SYNGUARD_MODE_AUTO)
 			return true;
@@ -227,12 +229,27 @@ static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 	return false;
 }
 
+/*
+ * Whether the SYN in @pkt gets a cookie rather than a normal handshake,
+ * tracking it when it does not: every SYN in `always`; in `auto`, those
+ * to a flooded port while under attack, and those the tracking refuses.
+ */
+bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
+			 const struct sock *lsk, u32 mode)
+{
+	if (mode == SYNGUARD_MODE_ALWAYS)
+		return true;
+	if (mode == SYNGUARD_MODE_AUTO && sg_under_attack(sn) &&
+	    sg_port_flooded(sn, pkt->t.dport))
+		return true;
+	return sg_track_syn(sn, pkt, lsk, mode) && mode == SYNGUARD_MODE_AUTO;
+}
+
 static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 			   const struct sg_pkt *pkt, u32 mode)
 {
 	struct net *net = sn->net;
 	struct sock *lsk;
-	bool cookie;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
 
@@ -251,15 +268,7 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 		goto pass;
 	}
 
-	if (mode == SYNGUARD_MODE_ALWAYS)
-		cookie = true;
-	else if (mode == SYNGUARD_MODE_AUTO && sg_under_attack(sn) &&
-		 sg_port_flooded(sn, pkt->t.dport))
-		cookie = true;
-	else
-		cookie = sg_track_syn(sn, pkt, lsk, mode) &&
-			 mode == SYNGUARD_MODE_AUTO;
-	if (!cookie)
+	if (!sg_syn_wants_cookie(sn, pkt, lsk, mode))
 		goto pass;
 
 	/* The kernel rejects every cookie while this is off. */
@@ -267,7 +276,7 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, SYNCOOKIES_DISABLED);
 		goto pass;
 	}
-	if (sg_checksum_bad(skb, pkt)) {
+	if (sg_checksum_bad(skb, pkt, NF_INET_LOCAL_IN)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
 		return NF_DROP;
 	}
@@ -326,7 +335,7 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	if (!lsk || !sg_listener_ours(lsk))
 		return NF_ACCEPT;
 	/* The kernel would drop it: neither a valid nor a forged cookie. */
-	if (sg_checksum_bad(skb, pkt)) {
+	if (sg_checksum_bad(skb, pkt, NF_INET_LOCAL_IN)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
 		return NF_DROP;
 	}
@@ -396,31 +405,72 @@ static int sg_pull_tcp(struct sk_buff *skb, struct sg_pkt *pkt)
 	return 0;
 }
 
+/*
+ * Fills @pkt from a TCP segment to this host, whose data starts at the
+ * IPv4 header (past defragmentation: conntrack's at PREROUTING, or
+ * ip_local_deliver()'s before LOCAL_IN). Non-zero for anything else.
+ */
+int sg_pkt_v4(struct sk_buff *skb, struct sg_pkt *pkt)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (skb->pkt_type != PACKET_HOST || iph->protocol != IPPROTO_TCP ||
+	    ip_is_fragment(iph))
+		return -EINVAL;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->thoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	if (sg_pull_tcp(skb, pkt))
+		return -EINVAL;
+	iph = ip_hdr(skb);
+	pkt->t.family = AF_INET;
+	pkt->t.saddr[0] = iph->saddr;
+	pkt->t.daddr[0] = iph->daddr;
+	pkt->dif = inet_iif(skb);
+	pkt->sdif = inet_sdif(skb);
+	return 0;
+}
+
+int sg_pkt_v6(struct sk_buff *skb, struct sg_pkt *pkt)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	int flags = 0;
+
+	if (skb->pkt_type != PACKET_HOST)
+		return -EINVAL;
+	memset(pkt, 0, sizeof(*pkt));
+	if (likely(ip6h->nexthdr == IPPROTO_TCP)) {
+		pkt->thoff = skb_network_offset(skb) + sizeof(*ip6h);
+	} else {
+		/*
+		 * Extension headers. Conntrack reassembles IPv6 before
+		 * PREROUTING; without it a fragment reaches LOCAL_IN as it
+		 * came, and is the kernel's to reassemble and answer.
+		 */
+		if (ipv6_find_hdr(skb, &pkt->thoff, IPPROTO_TCP, NULL,
+				  &flags) != IPPROTO_TCP ||
+		    flags & IP6_FH_F_FRAG)
+			return -EINVAL;
+	}
+	if (sg_pull_tcp(skb, pkt))
+		return -EINVAL;
+	ip6h = ipv6_hdr(skb);
+	pkt->t.family = AF_INET6;
+	memcpy(pkt->t.saddr, &ip6h->saddr, sizeof(pkt->t.saddr));
+	memcpy(pkt->t.daddr, &ip6h->daddr, sizeof(pkt->t.daddr));
+	pkt->dif = inet6_iif(skb);
+	pkt->sdif = inet6_sdif(skb);
+	return 0;
+}
+
 static unsigned int synguard_ipv4_hook(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
 	struct sg_net *sn = sg_net(state->net);
 	u32 mode = READ_ONCE(sn->cfg.mode);
-	const struct iphdr *iph;
 	struct sg_pkt pkt;
 
-	if (mode == SYNGUARD_MODE_OFF || skb->pkt_type != PACKET_HOST)
+	if (mode == SYNGUARD_MODE_OFF || sg_pkt_v4(skb, &pkt))
 		return NF_ACCEPT;
-	/* ip_local_deliver() reassembled fragments before LOCAL_IN. */
-	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP)
-		return NF_ACCEPT;
-
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.thoff = skb_network_offset(skb) + ip_hdrlen(skb);
-	if (sg_pull_tcp(skb, &pkt))
-		return NF_ACCEPT;
-	iph = ip_hdr(skb);
-	pkt.t.family = AF_INET;
-	pkt.t.saddr[0] = iph->saddr;
-	pkt.t.daddr[0] = iph->daddr;
-	pkt.dif = inet_iif(skb);
-	pkt.sdif = inet_sdif(skb);
 	return sg_classify(sn, skb, &pkt, mode);
 }
 
@@ -429,36 +479,10 @@ static unsigned int synguard_ipv6_hook(void *priv, struct sk_buff *skb,
 {
 	struct sg_net *sn = sg_net(state->net);
 	u32 mode = READ_ONCE(sn->cfg.mode);
-	const struct ipv6hdr *ip6h;
 	struct sg_pkt pkt;
-	int flags = 0;
 
-	if (mode == SYNGUARD_MODE_OFF || skb->pkt_type != PACKET_HOST)
+	if (mode == SYNGUARD_MODE_OFF || sg_pkt_v6(skb, &pkt))
 		return NF_ACCEPT;
-
-	memset(&pkt, 0, sizeof(pkt));
-	ip6h = ipv6_hdr(skb);
-	if (likely(ip6h->nexthdr == IPPROTO_TCP)) {
-		pkt.thoff = skb_network_offset(skb) + sizeof(*ip6h);
-	} else {
-		/*
-		 * Extension headers. Conntrack reassembles IPv6 before
-		 * PREROUTING; without it a fragment reaches LOCAL_IN as it
-		 * came, and is the kernel's to reassemble and answer.
-		 */
-		if (ipv6_find_hdr(skb, &pkt.thoff, IPPROTO_TCP, NULL,
-				  &flags) != IPPROTO_TCP ||
-		    flags & IP6_FH_F_FRAG)
-			return NF_ACCEPT;
-	}
-	if (sg_pull_tcp(skb, &pkt))
-		return NF_ACCEPT;
-	ip6h = ipv6_hdr(skb);
-	pkt.t.family = AF_INET6;
-	memcpy(pkt.t.saddr, &ip6h->saddr, sizeof(pkt.t.saddr));
-	memcpy(pkt.t.daddr, &ip6h->daddr, sizeof(pkt.t.daddr));
-	pkt.dif = inet6_iif(skb);
-	pkt.sdif = inet6_sdif(skb);
 	return sg_classify(sn, skb, &pkt, mode);
 }
 
@@ -483,6 +507,32 @@ static const struct nf_hook_ops sg_hook_ops[] = {
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_IN,
 		.priority = NF_IP6_PRI_LAST - 1,
+	},
+	/* Gateway mode (gateway.c): the same decision for forwarded SYNs. */
+	{
+		.hook = sg_gateway_ipv4_forward,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_FORWARD,
+		.priority = NF_IP_PRI_LAST - 1,
+	},
+	{
+		.hook = sg_gateway_ipv6_forward,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_FORWARD,
+		.priority = NF_IP6_PRI_LAST - 1,
+	},
+	/* ...and their cookies' ACKs, before raw and conntrack see them. */
+	{
+		.hook = sg_gateway_ipv4_ack,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW - 1,
+	},
+	{
+		.hook = sg_gateway_ipv6_ack,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_RAW - 1,
 	},
 };
 

@@ -9,7 +9,8 @@
 
 /*
  * A TCP segment classified at LOCAL_IN, as TCP will see it: after DNAT
- * or REDIRECT. th points into the linear data.
+ * or REDIRECT; or, in gateway mode, as the client addressed it.
+ * th points into the linear data.
  */
 struct sg_pkt {
 	struct sg_tuple t;
@@ -18,6 +19,13 @@ struct sg_pkt {
 	int dif;		/* the ifindex and l3mdev slave ifindex the */
 	int sdif;		/* kernel's socket lookups use */
 };
+
+int sg_pkt_v4(struct sk_buff *skb, struct sg_pkt *pkt);
+int sg_pkt_v6(struct sk_buff *skb, struct sg_pkt *pkt);
+bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt,
+		     unsigned int hook);
+bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
+			 const struct sock *lsk, u32 mode);
 
 int sg_hook_register(struct net *net);
 void sg_hook_unregister(struct net *net);

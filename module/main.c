@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * synguard: a SYN-flood defence at netfilter LOCAL_IN.
+ * synguard: a SYN-flood defence at netfilter LOCAL_IN, and at FORWARD
+ * for the services this host forwards to (gateway.c).
  *
  * Module init and exit, and the per network namespace life cycle.
  */
@@ -10,7 +11,9 @@
 #include <linux/slab.h>
 
 #include "synguard.h"
+#include "backend.h"
 #include "filter.h"
+#include "gateway.h"
 #include "halfopen.h"
 #include "hook.h"
 #include "netlink.h"
@@ -30,6 +33,10 @@ DEFINE_MUTEX(sg_nets_lock);	/* sg_nets, and sysfs.c's retired counters */
 static char *mode = "auto";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "Default mode: off, monitor, auto or always");
+
+static bool gateway = true;
+module_param(gateway, bool, 0444);
+MODULE_PARM_DESC(gateway, "Answer for services this host forwards to (default on)");
 
 static unsigned int table_size = SG_DEFAULT_TABLE_SIZE;
 module_param(table_size, uint, 0444);
@@ -56,6 +63,10 @@ static int __net_init sg_net_init(struct net *net)
 
 	sg_policy_init(sn);
 
+	ret = sg_gateway_init_net(net);
+	if (ret)
+		goto err_gateway;
+
 	ret = sg_hook_register(net);
 	if (ret)
 		goto err_hooks;
@@ -71,6 +82,8 @@ err_hooks:
 	 * later one failed; a packet may still be inside one of them.
 	 */
 	synchronize_net();
+	sg_gateway_exit_net(net);
+err_gateway:
 	sg_policy_stop(sn);
 	sg_halfopen_destroy(sn);
 err_free_stats:
@@ -95,6 +108,7 @@ static void __net_exit sg_net_exit(struct net *net)
 	struct sg_net *sn = sg_net(net);
 
 	sg_policy_stop(sn);
+	sg_gateway_exit_net(net);
 
 	/* The last SYN is counted: fold the counters into the totals. */
 	mutex_lock(&sg_nets_lock);
@@ -133,10 +147,15 @@ static int __init sg_init(void)
 		return ret;
 	}
 	sg_default_config.table_size = table_size;
+	sg_default_config.gateway = gateway;
+
+	ret = sg_backend_init();
+	if (ret)
+		return ret;
 
 	ret = sg_sysfs_init();
 	if (ret)
-		return ret;
+		goto err_backend;
 
 	ret = register_pernet_subsys(&sg_net_ops);
 	if (ret)
@@ -153,6 +172,8 @@ err_pernet:
 	unregister_pernet_subsys(&sg_net_ops);
 err_sysfs:
 	sg_sysfs_exit();
+err_backend:
+	sg_backend_exit();
 	return ret;
 }
 
@@ -163,6 +184,7 @@ static void __exit sg_exit(void)
 	/* Tables replaced by a resize are freed by call_rcu() callbacks. */
 	rcu_barrier();
 	sg_sysfs_exit();
+	sg_backend_exit();
 }
 
 module_init(sg_init);

@@ -23,7 +23,9 @@
 #include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/tcp.h>
 
+#include "backend.h"
 #include "compat.h"
 #include "filter.h"
 #include "halfopen.h"
@@ -71,7 +73,7 @@ static struct netlink_range_validation sg_dump_limit_range __ro_after_init = {
 	.min = 1, .max = SG_MAX_DUMP_LIMIT,
 };
 
-static const struct nla_policy sg_set_config_policy[SYNGUARD_A_PREFIX6 + 1] = {
+static const struct nla_policy sg_set_config_policy[SYNGUARD_A_GATEWAY + 1] = {
 	[SYNGUARD_A_MODE] = NLA_POLICY_MAX(NLA_U32, SYNGUARD_MODE_MAX),
 	[SYNGUARD_A_HALFOPEN_HIGH] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							   &sg_high_range),
@@ -88,6 +90,7 @@ static const struct nla_policy sg_set_config_policy[SYNGUARD_A_PREFIX6 + 1] = {
 							  &sg_source_limit_range),
 	[SYNGUARD_A_PREFIX4] = NLA_POLICY_MAX(NLA_U8, 32),
 	[SYNGUARD_A_PREFIX6] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SYNGUARD_A_GATEWAY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy sg_port_range_policy[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
@@ -181,7 +184,9 @@ static int sg_put_state(struct sk_buff *skb, struct sg_net *sn)
 	    nla_put_u32(skb, SYNGUARD_A_STATE_UNANSWERED_RATE,
 			READ_ONCE(sn->unanswered_rate)) ||
 	    nla_put_u32(skb, SYNGUARD_A_STATE_PORTS_EXEMPT,
-			hweight_long(READ_ONCE(sn->ports_calm)))) {
+			hweight_long(READ_ONCE(sn->ports_calm))) ||
+	    nla_put_u32(skb, SYNGUARD_A_STATE_BACKENDS,
+			sg_backend_count(sn->net))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -206,7 +211,8 @@ static int sg_put_config(struct sk_buff *skb, const struct sg_config *cfg)
 	    nla_put_u32(skb, SYNGUARD_A_SOURCE_LIMIT,
 			READ_ONCE(cfg->source_limit)) ||
 	    nla_put_u8(skb, SYNGUARD_A_PREFIX4, READ_ONCE(cfg->prefix4)) ||
-	    nla_put_u8(skb, SYNGUARD_A_PREFIX6, READ_ONCE(cfg->prefix6)))
+	    nla_put_u8(skb, SYNGUARD_A_PREFIX6, READ_ONCE(cfg->prefix6)) ||
+	    nla_put_u8(skb, SYNGUARD_A_GATEWAY, READ_ONCE(cfg->gateway)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -327,6 +333,7 @@ static void sg_config_publish(struct sg_net *sn, const struct sg_config *cfg)
 	WRITE_ONCE(c->source_limit, cfg->source_limit);
 	WRITE_ONCE(c->prefix4, cfg->prefix4);
 	WRITE_ONCE(c->prefix6, cfg->prefix6);
+	WRITE_ONCE(c->gateway, cfg->gateway);
 }
 
 static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
@@ -338,7 +345,7 @@ static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	bool any = false;
 	int i, ret = 0;
 
-	for (i = SYNGUARD_A_MODE; i <= SYNGUARD_A_PREFIX6; i++)
+	for (i = SYNGUARD_A_MODE; i <= SYNGUARD_A_GATEWAY; i++)
 		any |= !!a[i];
 	if (!any) {
 		NL_SET_ERR_MSG(extack, "no setting given");
@@ -368,6 +375,8 @@ static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg.prefix4 = nla_get_u8(a[SYNGUARD_A_PREFIX4]);
 	if (a[SYNGUARD_A_PREFIX6])
 		cfg.prefix6 = nla_get_u8(a[SYNGUARD_A_PREFIX6]);
+	if (a[SYNGUARD_A_GATEWAY])
+		cfg.gateway = nla_get_u8(a[SYNGUARD_A_GATEWAY]);
 
 	/* The whole new set must hold together before any of it counts. */
 	if (cfg.halfopen_low > cfg.halfopen_high) {
@@ -870,6 +879,66 @@ static int sg_nl_halfopen_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* The gateway destinations dump ----------------------------------- */
+
+static int sg_be_put(void *arg, const struct sg_backend_view *v)
+{
+	struct sg_ho_dump *ctx = arg;
+	struct sk_buff *skb = ctx->skb;
+	u32 flags = SYNGUARD_BACKEND_F_LEARNED;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!v->o.mss && !v->closed)
+		flags = 0;
+	if ((v->o.flags & (SG_BE_SACK_YES | SG_BE_SACK_NO)) == SG_BE_SACK_YES)
+		flags |= SYNGUARD_BACKEND_F_SACK;
+	if (v->o.flags & SG_BE_TS)
+		flags |= SYNGUARD_BACKEND_F_TIMESTAMPS;
+	if (v->o.flags & SG_BE_ECN)
+		flags |= SYNGUARD_BACKEND_F_ECN;
+	if (v->closed)
+		flags |= SYNGUARD_BACKEND_F_CLOSED;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(ctx->cb->skb).portid,
+			  ctx->cb->nlh->nlmsg_seq, &sg_genl_family,
+			  NLM_F_MULTI, SYNGUARD_CMD_GET_BACKENDS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, SYNGUARD_A_BACKEND);
+	if (!nest ||
+	    nla_put_u16(skb, SYNGUARD_A_BACKEND_FAMILY, v->d.family) ||
+	    nla_put(skb, SYNGUARD_A_BACKEND_ADDR,
+		    v->d.family == AF_INET ? 4 : 16, v->d.addr) ||
+	    nla_put_be16(skb, SYNGUARD_A_BACKEND_PORT, v->d.port) ||
+	    nla_put_u16(skb, SYNGUARD_A_BACKEND_MSS, v->o.mss) ||
+	    (v->o.wscale <= TCP_MAX_WSCALE &&
+	     nla_put_u8(skb, SYNGUARD_A_BACKEND_WSCALE, v->o.wscale)) ||
+	    nla_put_u32(skb, SYNGUARD_A_BACKEND_FLAGS, flags) ||
+	    nla_put_u32(skb, SYNGUARD_A_BACKEND_AGE, v->age_ms)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* As the half-open dump: cb->args[0] the slot, args[1] the end. */
+static int sg_nl_backends_dump(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct sg_ho_dump ctx = { .skb = skb, .cb = cb };
+	u32 pos = cb->args[0];
+
+	if (cb->args[1])
+		return 0;
+	if (!sg_backend_walk(sock_net(cb->skb->sk), &pos, sg_be_put, &ctx))
+		cb->args[1] = 1;
+	cb->args[0] = pos;
+	return skb->len;
+}
+
 /* The family ------------------------------------------------------- */
 
 static const struct genl_ops sg_genl_ops[] = {
@@ -935,6 +1004,12 @@ static const struct genl_ops sg_genl_ops[] = {
 	{
 		.cmd = SYNGUARD_CMD_ALLOW_GET,
 		.doit = sg_nl_allow_get,
+	},
+	{
+		/* Which services this host forwards to: for its admin. */
+		.cmd = SYNGUARD_CMD_GET_BACKENDS,
+		.dumpit = sg_nl_backends_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -63,6 +63,7 @@ void sg_config_defaults(struct sg_config *cfg)
 		.source_limit = 64,
 		.prefix4 = 32,
 		.prefix6 = 64,
+		.gateway = 1,
 	};
 }
 
@@ -223,6 +224,7 @@ void sg_policy_init(struct sg_net *sn)
 {
 	/* No cookie is out yet: make the last one older than its validity. */
 	sn->last_cookie = jiffies - TCP_SYNCOOKIE_VALID - 1;
+	sn->last_gw_cookie = sn->last_cookie;
 	INIT_DELAYED_WORK(&sn->policy_work, sg_policy_work);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }

@@ -31,6 +31,7 @@ struct sg_config {
 	u32 source_limit;	/* half-opens one source prefix may hold */
 	u8 prefix4;		/* source prefix length, IPv4 */
 	u8 prefix6;		/* source prefix length, IPv6 */
+	u8 gateway;		/* answer for forwarded SYNs (gateway.c) */
 };
 
 /* Per network namespace state, allocated by the pernet core. */
@@ -72,6 +73,7 @@ struct sg_net {
 
 	/* Written at most once a jiffy by the CPUs sending cookies. */
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
+	unsigned long last_gw_cookie;	/* ...for forwarded SYNs */
 
 	/* Owned by the policy work, which runs once a second. */
 	struct delayed_work policy_work ____cacheline_aligned_in_smp;

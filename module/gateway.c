@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Gateway mode: services this host forwards to, behind DNAT (Docker's
+ * published ports, Kubernetes' NodePorts and ClusterIPs) or a plain
+ * route. Their flood SYNs pass through this host's conntrack before any
+ * listener sees them, so this is where the table must be kept free, and
+ * a cookie the backend made would not help: kube-proxy picks a backend
+ * at random for each new conntrack entry, so the returning ACK may go to
+ * another pod than the SYN. What works for every backend is what
+ * SYNPROXY does, with nf_synproxy_core doing the part that lasts:
+ *
+ * SYN, at FORWARD after every filter chain and DNAT, before conntrack
+ *   confirms its entry at POSTROUTING: tracked and judged exactly as a
+ *   SYN to a local listener (hook.c). A cookie SYN-ACK answers it from
+ *   the address and port the client addressed, with the options the
+ *   destination's backends use (backend.c), and the SYN is consumed: its
+ *   unconfirmed entry goes with it.
+ * ACK, at PREROUTING before raw: for a destination with cookies out, an
+ *   ACK conntrack has no entry for must carry a valid cookie. It is
+ *   turned into the client's SYN and given nf_synproxy_core's conntrack
+ *   template, and goes on through raw, conntrack, DNAT (where kube-proxy
+ *   picks its backend, now), routing and the forward filter. The entry
+ *   it creates carries the seqadj and synproxy extensions:
+ *   nf_synproxy_core's hooks take the backend's SYN-ACK, acknowledge it,
+ *   open the client's window, and translate sequence numbers and
+ *   timestamps for the life of the connection.
+ * SYN-ACK and RST from a backend, at FORWARD: what the destination's
+ *   backends agree to, or that they refuse it.
+ *
+ * A segment of the client that arrives before the backend has answered
+ * is dropped (acks_unmatched) and sent again: the client's window is
+ * zero until then. Only forwarded traffic that conntrack tracks is
+ * handled: without conntrack there is no table to protect, the backend
+ * answers its own SYNs, and no sequence numbers could be translated.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_synproxy.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+#include <net/netfilter/nf_synproxy.h>
+#include <net/tcp.h>
+
+#include "backend.h"
+#include "cookie.h"
+#include "filter.h"
+#include "gateway.h"
+#include "hook.h"
+#include "policy.h"
+#include "tcpopt.h"
+
+static bool sg_gateway_on(const struct sg_net *sn, u32 mode)
+{
+	return mode != SYNGUARD_MODE_OFF && READ_ONCE(sn->cfg.gateway);
+}
+
+/* The connection as the client addresses it: conntrack's original tuple. */
+static void sg_gw_view(const struct nf_conn *ct, struct sg_tuple *t)
+{
+	const struct nf_conntrack_tuple *o =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (t->family == AF_INET) {
+		t->saddr[0] = o->src.u3.ip;
+		t->daddr[0] = o->dst.u3.ip;
+	} else {
+		memcpy(t->saddr, o->src.u3.ip6, sizeof(t->saddr));
+		memcpy(t->daddr, o->dst.u3.ip6, sizeof(t->daddr));
+	}
+	t->sport = o->src.u.tcp.port;
+	t->dport = o->dst.u.tcp.port;
+}
+
+static void sg_gw_dest(const struct sg_tuple *t, struct sg_dest *d)
+{
+	memcpy(d->addr, t->daddr, sizeof(d->addr));
+	d->port = t->dport;
+	d->family = t->family;
+}
+
+/*
+ * A backend's SYN-ACK: what it agrees to. An option it leaves out says
+ * "no" only if the SYN it answers offered it, which conntrack recorded
+ * (a timestamp or ECN left out says nothing: conntrack keeps no record
+ * of them).
+ */
+static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
+			const struct nf_conn *ct)
+{
+	u8 syn_flags = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
+	const struct tcphdr *th = pkt->th;
+	struct sg_backend_opts o = {};
+	struct sg_tuple view = pkt->t;
+	struct sg_synopt in;
+	struct sg_dest d;
+
+	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			SG_ALLOW_TS | SG_ALLOW_SACK | SG_ALLOW_WSCALE, &in);
+	/* RFC 9293: without the option, the default MSS. */
+	o.mss = in.mss ?: (pkt->t.family == AF_INET ? TCP_MSS_DEFAULT :
+			   IPV6_MIN_MTU - sizeof(struct ipv6hdr) -
+			   sizeof(struct tcphdr));
+	if (in.wscale_ok)
+		o.wscale = in.wscale;
+	else if (syn_flags & IP_CT_TCP_FLAG_WINDOW_SCALE)
+		o.wscale = SG_WS_NONE;
+	else
+		o.wscale = SG_WS_UNKNOWN;
+	if (in.sack_ok)
+		o.flags |= SG_BE_SACK_YES;
+	else if (syn_flags & IP_CT_TCP_FLAG_SACK_PERM)
+		o.flags |= SG_BE_SACK_NO;
+	if (in.saw_tstamp)
+		o.flags |= SG_BE_TS;
+	if (th->ece && !th->cwr)
+		o.flags |= SG_BE_ECN;
+
+	sg_gw_view(ct, &view);
+	sg_gw_dest(&view, &d);
+	sg_backend_learn(sn->net, &d, &o);
+	sg_stat_inc(sn, GATEWAY_LEARNED);
+}
+
+/*
+ * A backend's RST. One that answers the SYN itself (it acknowledges
+ * exactly the SYN, and the connection never got established) says the
+ * port is closed.
+ */
+static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
+			const struct nf_conn *ct)
+{
+	const struct tcphdr *th = pkt->th;
+	struct sg_tuple view = pkt->t;
+	struct sg_dest d;
+
+	if (!th->ack || test_bit(IPS_ASSURED_BIT, &ct->status) ||
+	    ntohl(th->ack_seq) !=
+	    READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end))
+		return;
+	sg_gw_view(ct, &view);
+	sg_gw_dest(&view, &d);
+	sg_backend_refused(sn->net, &d);
+	sg_stat_inc(sn, GATEWAY_LEARNED);
+	if (sg_halfopen_reset(sn, &view))
+		sg_stat_inc(sn, HALFOPEN_RESET);
+}
+
+static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
+			      struct sg_pkt *pkt, const struct nf_conn *ct,
+			      u32 mode)
+{
+	struct sg_backend_opts o;
+	struct sg_dest d;
+
+	/*
+	 * Our own SYN to a backend (or SYNPROXY's), or one conntrack
+	 * already confirmed: a retransmission the backend will answer.
+	 */
+	if (nfct_synproxy(ct) || nf_ct_is_confirmed(ct))
+		return NF_ACCEPT;
+
+	sg_stat_inc(sn, SYN_RECEIVED);
+	if (!sg_port_protected(sn, pkt->t.dport) ||
+	    sg_source_allowed(sn, &pkt->t) ||
+	    !sg_syn_wants_cookie(sn, pkt, NULL, mode))
+		goto pass;
+	if (sg_checksum_bad(skb, pkt, NF_INET_FORWARD)) {
+		sg_stat_inc(sn, BAD_CHECKSUM);
+		return NF_DROP;
+	}
+
+	sg_gw_dest(&pkt->t, &d);
+	switch (sg_backend_query(sn->net, &d, &o)) {
+	case SG_GW_COOKIE:
+		return sg_cookie_gateway(sn, skb, pkt, &o, false);
+	case SG_GW_REFUSE:
+		return sg_cookie_gateway(sn, skb, pkt, &o, true);
+	case SG_GW_PASS:
+		break;
+	}
+pass:
+	sg_stat_inc(sn, SYN_PASSED);
+	return NF_ACCEPT;
+}
+
+/* A segment with no payload and no FIN. */
+static bool sg_bare(const struct sk_buff *skb, const struct sg_pkt *pkt)
+{
+	return !pkt->th->fin && skb->len == pkt->thoff + pkt->th->doff * 4;
+}
+
+static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
+				  struct sg_pkt *pkt, u32 mode)
+{
+	const struct tcphdr *th = pkt->th;
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct;
+	u32 ms;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return NF_ACCEPT;
+
+	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
+		if (th->syn && th->ack)
+			sg_gw_learn(sn, pkt, ct);
+		else if (th->rst)
+			sg_gw_reset(sn, pkt, ct);
+		return NF_ACCEPT;
+	}
+
+	sg_gw_view(ct, &pkt->t);
+	if (th->rst) {
+		if (mode != SYNGUARD_MODE_ALWAYS &&
+		    sg_halfopen_reset(sn, &pkt->t))
+			sg_stat_inc(sn, HALFOPEN_RESET);
+		return NF_ACCEPT;
+	}
+	if (th->syn && !th->ack && !th->fin)
+		return sg_gw_syn(sn, skb, pkt, ct, mode);
+	/* The handshake's ACK carries nothing more. */
+	if (th->ack && !th->syn && mode != SYNGUARD_MODE_ALWAYS &&
+	    sg_bare(skb, pkt) &&
+	    sg_halfopen_complete(sn, &pkt->t, ntohl(th->seq), &ms)) {
+		sg_stat_inc(sn, HALFOPEN_COMPLETED);
+		sg_stat_add(sn, HANDSHAKE_MS, ms);
+	}
+	return NF_ACCEPT;
+}
+
+/*
+ * Routed traffic only: a frame bridged between two ports of a bridge
+ * (br_netfilter hands it to FORWARD) belongs to the bridge.
+ */
+static bool sg_gw_routed(const struct nf_hook_state *state)
+{
+	return !(state->in && netif_is_bridge_port(state->in));
+}
+
+unsigned int sg_gateway_ipv4_forward(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct sg_net *sn = sg_net(state->net);
+	u32 mode = READ_ONCE(sn->cfg.mode);
+	struct sg_pkt pkt;
+
+	if (!sg_gateway_on(sn, mode) || !sg_gw_routed(state) ||
+	    sg_pkt_v4(skb, &pkt))
+		return NF_ACCEPT;
+	return sg_gw_forward(sn, skb, &pkt, mode);
+}
+
+unsigned int sg_gateway_ipv6_forward(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct sg_net *sn = sg_net(state->net);
+	u32 mode = READ_ONCE(sn->cfg.mode);
+	struct sg_pkt pkt;
+
+	if (!sg_gateway_on(sn, mode) || !sg_gw_routed(state) ||
+	    sg_pkt_v6(skb, &pkt))
+		return NF_ACCEPT;
+	return sg_gw_forward(sn, skb, &pkt, mode);
+}
+
+enum sg_gw_ct {
+	SG_GW_CT_NONE,		/* conntrack has no entry */
+	SG_GW_CT_KNOWN,		/* an entry to leave to conntrack */
+	SG_GW_CT_OPENING,	/* ours, waiting for the backend's SYN-ACK */
+};
+
+/* What conntrack holds for the ACK in @pkt, before it has seen it. */
+static enum sg_gw_ct sg_gw_conntrack(struct net *net, const struct sg_pkt *pkt)
+{
+	struct nf_conntrack_tuple tuple = {};
+	struct nf_conntrack_tuple_hash *h;
+	enum sg_gw_ct ret = SG_GW_CT_KNOWN;
+	struct nf_conn *ct;
+
+	tuple.src.l3num = pkt->t.family;
+	memcpy(tuple.src.u3.all, pkt->t.saddr, sizeof(tuple.src.u3.all));
+	memcpy(tuple.dst.u3.all, pkt->t.daddr, sizeof(tuple.dst.u3.all));
+	tuple.src.u.tcp.port = pkt->t.sport;
+	tuple.dst.u.tcp.port = pkt->t.dport;
+	tuple.dst.protonum = IPPROTO_TCP;
+	tuple.dst.dir = IP_CT_DIR_ORIGINAL;
+
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	if (!h)
+		return SG_GW_CT_NONE;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL && nfct_synproxy(ct) &&
+	    !test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
+		ret = SG_GW_CT_OPENING;
+	nf_ct_put(ct);
+	return ret;
+}
+
+static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
+			      const struct sg_pkt *pkt)
+{
+	struct synproxy_net *snet = synproxy_pernet(sn->net);
+	const struct tcphdr *th = pkt->th;
+	struct sg_dest d;
+	int ret;
+
+	if (th->syn || th->rst || !th->ack || skb_nfct(skb) ||
+	    time_after_eq(jiffies, READ_ONCE(sn->last_gw_cookie) +
+				   TCP_SYNCOOKIE_VALID))
+		return NF_ACCEPT;
+	sg_gw_dest(&pkt->t, &d);
+	if (!sg_backend_cookies_out(sn->net, &d))
+		return NF_ACCEPT;
+
+	switch (sg_gw_conntrack(sn->net, pkt)) {
+	case SG_GW_CT_KNOWN:
+		return NF_ACCEPT;
+	case SG_GW_CT_OPENING:
+		sg_stat_inc(sn, ACKS_UNMATCHED);
+		return NF_DROP;
+	case SG_GW_CT_NONE:
+		break;
+	}
+	if (sg_checksum_bad(skb, pkt, NF_INET_PRE_ROUTING)) {
+		sg_stat_inc(sn, BAD_CHECKSUM);
+		return NF_DROP;
+	}
+
+	ret = sg_cookie_gateway_open(skb, pkt);
+	if (ret < 0) {
+		sg_stat_inc(sn, SYNACK_NOMEM);
+		return NF_DROP;
+	}
+	if (!ret) {
+		sg_stat_inc(sn, COOKIES_REJECTED);
+		return NF_DROP;
+	}
+	sg_stat_inc(sn, COOKIES_VALIDATED);
+	sg_stat_inc(sn, GATEWAY_OPENED);
+	this_cpu_inc(sn->stats->port_validated[sg_port_slot(d.port)]);
+
+	/* Conntrack creates the entry from the template, with its extensions. */
+	nf_conntrack_get(&snet->tmpl->ct_general);
+	nf_ct_set(skb, snet->tmpl, IP_CT_NEW);
+	return NF_ACCEPT;
+}
+
+unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct sg_net *sn = sg_net(state->net);
+	u32 mode = READ_ONCE(sn->cfg.mode);
+	struct sg_pkt pkt;
+
+	if (!sg_gateway_on(sn, mode) || sg_pkt_v4(skb, &pkt))
+		return NF_ACCEPT;
+	return sg_gw_ack(sn, skb, &pkt);
+}
+
+unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct sg_net *sn = sg_net(state->net);
+	u32 mode = READ_ONCE(sn->cfg.mode);
+	struct sg_pkt pkt;
+
+	/* The gateway's SYNs carry no extension headers: neither do ACKs. */
+	if (!sg_gateway_on(sn, mode) ||
+	    ipv6_hdr(skb)->nexthdr != IPPROTO_TCP || sg_pkt_v6(skb, &pkt))
+		return NF_ACCEPT;
+	return sg_gw_ack(sn, skb, &pkt);
+}
+
+/*
+ * nf_synproxy_core's hooks, which finish what a gateway cookie starts,
+ * in every namespace: they count references, so a SYNPROXY rule of the
+ * administrator's shares them.
+ */
+int sg_gateway_init_net(struct net *net)
+{
+	struct synproxy_net *snet = synproxy_pernet(net);
+	int ret;
+
+	ret = nf_synproxy_ipv4_init(snet, net);
+	if (ret)
+		return ret;
+	ret = nf_synproxy_ipv6_init(snet, net);
+	if (ret)
+		nf_synproxy_ipv4_fini(snet, net);
+	return ret;
+}
+
+void sg_gateway_exit_net(struct net *net)
+{
+	struct synproxy_net *snet = synproxy_pernet(net);
+
+	nf_synproxy_ipv6_fini(snet, net);
+	nf_synproxy_ipv4_fini(snet, net);
+	sg_backend_forget(net);
+}
