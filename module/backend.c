@@ -24,9 +24,10 @@
  * Each entry has its own seqlock. Writers (a SYN-ACK learned, a slot
  * claimed, a namespace forgotten) take it with bottom halves disabled:
  * the hooks also run in process context after an NFQUEUE verdict.
- * Readers on the packet path retry instead of waiting. The time stamps of the last cookie and the last SYN let
- * through are single words written with WRITE_ONCE() outside the lock:
- * a stale or torn read of one only moves a decision by a second.
+ * Readers on the packet path retry instead of waiting. The times of the
+ * last cookie and of the last SYN let through are single words written
+ * with WRITE_ONCE() outside the lock: a stale read of one only moves a
+ * decision by a second.
  */
 
 #include <linux/jhash.h>

@@ -769,10 +769,16 @@ unsigned int sg_cookie_gateway(struct sg_net *sn, struct sk_buff *skb,
  * acknowledgment field carries our cookie to nf_synproxy_core's hook,
  * which translates sequence numbers from it once the backend answers;
  * the timestamp echo carries our clock the same way. Any data is cut:
- * the window was shut. Returns 1 when rewritten, 0 for an invalid
- * cookie, a negative error when the ACK could not be rewritten.
+ * the window was shut.
+ *
+ * A @probe is the client's zero-window probe, which TCP sends one below
+ * the next sequence number: while the backend has not answered, it
+ * becomes the SYN again, sent once more in case the first was lost.
+ * Returns 1 when rewritten, 0 for an invalid cookie, a negative error
+ * when the ACK could not be rewritten.
  */
-int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt)
+int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt,
+			   bool probe)
 {
 	const struct tcphdr *th = pkt->th;
 	struct sg_synack_opt o = {};
@@ -782,13 +788,18 @@ int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt)
 	__be16 window, sport, dport;
 	struct sg_synopt in;
 	struct tcphdr *nth;
+	struct tcphdr cth;
 	bool ecn = false;
 	int mss;
 
+	/* The cookie is checked against the SYN's sequence number + 1. */
+	cth = *th;
+	if (probe)
+		cth.seq = htonl(ntohl(th->seq) + 1);
 	if (pkt->t.family == AF_INET)
-		mss = sg_cookie_v4_check(ip_hdr(skb), th);
+		mss = sg_cookie_v4_check(ip_hdr(skb), &cth);
 	else
-		mss = sg_cookie_v6_check(ipv6_hdr(skb), th);
+		mss = sg_cookie_v6_check(ipv6_hdr(skb), &cth);
 	if (!mss)
 		return 0;
 
@@ -810,7 +821,7 @@ int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt)
 		ecn = bits & SG_TS_ECN;
 	}
 	optlen = sg_tcpopt_write(opts, &o);
-	seq = ntohl(th->seq) - 1;
+	seq = ntohl(cth.seq) - 1;
 	ack = ntohl(th->ack_seq) - 1;
 	window = th->window;
 	sport = th->source;

@@ -12,6 +12,7 @@ struct sg_backend_opts;
 unsigned int sg_cookie_gateway(struct sg_net *sn, struct sk_buff *skb,
 			       const struct sg_pkt *pkt,
 			       const struct sg_backend_opts *be, bool refuse);
-int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt);
+int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt,
+			   bool probe);
 
 #endif /* _SG_COOKIE_H */

@@ -29,7 +29,7 @@
  *
  * A segment of the client that arrives before the backend has answered
  * is dropped (acks_unmatched) and sent again: the client's window is
- * zero until then. Only forwarded traffic that conntrack tracks is
+ * zero until then. Its zero-window probe sends the SYN again. Only forwarded traffic that conntrack tracks is
  * handled: without conntrack there is no table to protect, the backend
  * answers its own SYNs, and no sequence numbers could be translated.
  */
@@ -305,6 +305,7 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 {
 	struct synproxy_net *snet = synproxy_pernet(sn->net);
 	const struct tcphdr *th = pkt->th;
+	enum sg_gw_ct state;
 	struct sg_dest d;
 	int ret;
 
@@ -316,21 +317,27 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 	if (!sg_backend_cookies_out(sn->net, &d))
 		return NF_ACCEPT;
 
-	switch (sg_gw_conntrack(sn->net, pkt)) {
-	case SG_GW_CT_KNOWN:
+	state = sg_gw_conntrack(sn->net, pkt);
+	if (state == SG_GW_CT_KNOWN)
 		return NF_ACCEPT;
-	case SG_GW_CT_OPENING:
-		sg_stat_inc(sn, ACKS_UNMATCHED);
-		return NF_DROP;
-	case SG_GW_CT_NONE:
-		break;
-	}
 	if (sg_checksum_bad(skb, pkt, NF_INET_PRE_ROUTING)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
 		return NF_DROP;
 	}
+	if (state == SG_GW_CT_OPENING) {
+		/*
+		 * The client waits for the backend with its window shut:
+		 * only its zero-window probe is worth anything, as the SYN
+		 * once more. The rest is sent again later.
+		 */
+		if (sg_bare(skb, pkt) &&
+		    sg_cookie_gateway_open(skb, pkt, true) == 1)
+			return NF_ACCEPT;
+		sg_stat_inc(sn, ACKS_UNMATCHED);
+		return NF_DROP;
+	}
 
-	ret = sg_cookie_gateway_open(skb, pkt);
+	ret = sg_cookie_gateway_open(skb, pkt, false);
 	if (ret < 0) {
 		sg_stat_inc(sn, SYNACK_NOMEM);
 		return NF_DROP;
