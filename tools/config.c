@@ -12,32 +12,43 @@
 
 #include "synguardctl.h"
 
+/* How a setting travels (u32 or u8) and is written (a number, on/off). */
+enum setting_kind {
+	SETTING_U32,
+	SETTING_U8,
+	SETTING_ONOFF,		/* a u8, 0 or 1 */
+};
+
 /* The settings, in the order show prints them. */
 static const struct setting {
 	const char *key;
 	int attr;
-	bool u8;
+	enum setting_kind kind;
 } settings[] = {
-	{ "halfopen_high", SYNGUARD_A_HALFOPEN_HIGH, false },
-	{ "halfopen_low", SYNGUARD_A_HALFOPEN_LOW, false },
-	{ "syn_rate_low", SYNGUARD_A_SYN_RATE_LOW, false },
-	{ "cooldown", SYNGUARD_A_COOLDOWN, false },
-	{ "halfopen_timeout", SYNGUARD_A_HALFOPEN_TIMEOUT, false },
-	{ "table_size", SYNGUARD_A_TABLE_SIZE, false },
-	{ "source_limit", SYNGUARD_A_SOURCE_LIMIT, false },
-	{ "prefix4", SYNGUARD_A_PREFIX4, true },
-	{ "prefix6", SYNGUARD_A_PREFIX6, true },
+	{ "halfopen_high", SYNGUARD_A_HALFOPEN_HIGH, SETTING_U32 },
+	{ "halfopen_low", SYNGUARD_A_HALFOPEN_LOW, SETTING_U32 },
+	{ "syn_rate_low", SYNGUARD_A_SYN_RATE_LOW, SETTING_U32 },
+	{ "cooldown", SYNGUARD_A_COOLDOWN, SETTING_U32 },
+	{ "halfopen_timeout", SYNGUARD_A_HALFOPEN_TIMEOUT, SETTING_U32 },
+	{ "table_size", SYNGUARD_A_TABLE_SIZE, SETTING_U32 },
+	{ "source_limit", SYNGUARD_A_SOURCE_LIMIT, SETTING_U32 },
+	{ "prefix4", SYNGUARD_A_PREFIX4, SETTING_U8 },
+	{ "prefix6", SYNGUARD_A_PREFIX6, SETTING_U8 },
+	{ "gateway", SYNGUARD_A_GATEWAY, SETTING_ONOFF },
 };
 
-#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+#define NSETTINGS ARRAY_SIZE(settings)
 
 struct config {
 	uint32_t mode;
 	uint32_t value[NSETTINGS];
+	bool have[NSETTINGS];	/* false: the module does not know it */
 	bool under_attack;
 	uint32_t syn_rate, halfopen_current, table_slots;
 	uint32_t reason, halfopen_expected, halfopen_enter, unanswered_rate;
 	uint32_t ports_exempt;
+	bool have_backends;
+	uint32_t backends;	/* gateway destinations learned */
 	int tcp_syncookies;
 	int ct_tcp_loose;	/* -1: nf_conntrack not loaded */
 };
@@ -56,9 +67,11 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; i < NSETTINGS; i++) {
 		const struct nlattr *a = tb[settings[i].attr];
 
-		if (a)
-			c->value[i] = settings[i].u8 ? mnl_attr_get_u8(a) :
-						       mnl_attr_get_u32(a);
+		if (!a)
+			continue;
+		c->have[i] = true;
+		c->value[i] = settings[i].kind == SETTING_U32 ?
+			      mnl_attr_get_u32(a) : mnl_attr_get_u8(a);
 	}
 	sg_nl_parse_nested(tb[SYNGUARD_A_STATE], st, SYNGUARD_A_STATE_MAX);
 	if (st[SYNGUARD_A_STATE_UNDER_ATTACK])
@@ -81,6 +94,10 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	if (st[SYNGUARD_A_STATE_PORTS_EXEMPT])
 		c->ports_exempt =
 			mnl_attr_get_u32(st[SYNGUARD_A_STATE_PORTS_EXEMPT]);
+	if (st[SYNGUARD_A_STATE_BACKENDS]) {
+		c->have_backends = true;
+		c->backends = mnl_attr_get_u32(st[SYNGUARD_A_STATE_BACKENDS]);
+	}
 	if (st[SYNGUARD_A_STATE_UNANSWERED_RATE])
 		c->unanswered_rate =
 			mnl_attr_get_u32(st[SYNGUARD_A_STATE_UNANSWERED_RATE]);
@@ -121,6 +138,27 @@ static bool cookie_mode(const struct config *c, const char **why)
 	default:
 		*why = "mode off";
 		return false;
+	}
+}
+
+/* One setting, in text ("key: value") or JSON; nothing if not reported. */
+static void setting_print(const struct config *c, int i)
+{
+	const struct setting *s = &settings[i];
+	uint32_t v = c->value[i];
+
+	if (json) {
+		if (!c->have[i])
+			json_null(s->key);
+		else if (s->kind == SETTING_ONOFF)
+			json_bool(s->key, v);
+		else
+			json_u64(s->key, v);
+	} else if (c->have[i]) {
+		if (s->kind == SETTING_ONOFF)
+			printf("%s: %s\n", s->key, v ? "on" : "off");
+		else
+			printf("%s: %u\n", s->key, v);
 	}
 }
 
@@ -184,7 +222,11 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_u64("port_slots_exempt", c.ports_exempt);
 		json_u64("table_slots", c.table_slots);
 		for (i = 0; i < (int)NSETTINGS; i++)
-			json_u64(settings[i].key, c.value[i]);
+			setting_print(&c, i);
+		if (c.have_backends)
+			json_u64("backends", c.backends);
+		else
+			json_null("backends");
 		json_key("ports");
 		ports_print(ranges, nranges);
 		json_key("allow");
@@ -217,7 +259,10 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 			printf("exempt from cookie mode: %u of %u port slots (their cookies come back)\n",
 			       c.ports_exempt, SYNGUARD_PORT_SLOTS);
 		for (i = 0; i < (int)NSETTINGS; i++)
-			printf("%s: %u\n", settings[i].key, c.value[i]);
+			setting_print(&c, i);
+		if (c.have_backends)
+			printf("gateway destinations: %u learned\n",
+			       c.backends);
 		printf("ports: ");
 		ports_print(ranges, nranges);
 		printf("allow: ");
@@ -268,7 +313,7 @@ int set_main(struct sg_nl *nl, int argc, char **argv)
 		const struct setting *s;
 		uint32_t v;
 
-		if (n == (int)(sizeof(items) / sizeof(items[0]))) {
+		if (n == (int)ARRAY_SIZE(items)) {
 			sg_err("set: too many settings");
 			return 1;
 		}
@@ -290,15 +335,19 @@ int set_main(struct sg_nl *nl, int argc, char **argv)
 			return sg_usage("set");
 		}
 		snprintf(label, sizeof(label), "set: %s", s->key);
-		if (sg_parse_u32(label, argv[i + 1], &v))
+		if (s->kind == SETTING_ONOFF) {
+			if (sg_parse_onoff(label, argv[i + 1], &v))
+				return 1;
+		} else if (sg_parse_u32(label, argv[i + 1], &v)) {
 			return 1;
-		if (s->u8 && v > 255) {
+		}
+		if (s->kind == SETTING_U8 && v > 255) {
 			sg_err("set: %s: %u is out of range", s->key, v);
 			return 1;
 		}
 		items[n].attr = s->attr;
 		items[n].v = v;
-		items[n++].u8 = s->u8;
+		items[n++].u8 = s->kind != SETTING_U32;
 	}
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)

@@ -50,6 +50,8 @@ static const char *const sg_attr_names[SYNGUARD_A_MAX + 1] = {
 	[SYNGUARD_A_SOURCE] = "source",
 	[SYNGUARD_A_HALFOPEN] = "halfopen",
 	[SYNGUARD_A_LIMIT] = "top",
+	[SYNGUARD_A_GATEWAY] = "gateway",
+	[SYNGUARD_A_BACKEND] = "backend",
 };
 
 static const char *const sg_port_range_names[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
@@ -169,6 +171,17 @@ int sg_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 	struct sg_attr_cb a = { tb, max };
 
 	return mnl_attr_parse_nested(nest, sg_attr_cb, &a);
+}
+
+int sg_nl_parse_part(const struct nlmsghdr *nlh, int type,
+		     const struct nlattr **tb, int max)
+{
+	const struct nlattr *top[SYNGUARD_A_MAX + 1] = { NULL };
+
+	sg_nl_parse(nlh, top, SYNGUARD_A_MAX);
+	if (type > SYNGUARD_A_MAX || !top[type])
+		return -1;
+	return sg_nl_parse_nested(top[type], tb, max) < MNL_CB_OK ? -1 : 0;
 }
 
 /* The name of the request attribute that starts at @offs, if any. */

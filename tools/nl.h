@@ -37,5 +37,8 @@ int sg_nl_run(struct sg_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 int sg_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb, int max);
 int sg_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 		       int max);
+/* The attributes of the @type nest in one part of a dump; -1 if none. */
+int sg_nl_parse_part(const struct nlmsghdr *nlh, int type,
+		     const struct nlattr **tb, int max);
 
 #endif /* SG_NL_H */

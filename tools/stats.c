@@ -31,6 +31,10 @@ static const char *const stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_BAD_CHECKSUM] = "bad_checksum",
 	[SYNGUARD_A_STATS_SYNACK_UNROUTABLE] = "synack_unroutable",
 	[SYNGUARD_A_STATS_SYNACK_NOMEM] = "synack_nomem",
+	[SYNGUARD_A_STATS_GATEWAY_COOKIES] = "gateway_cookies",
+	[SYNGUARD_A_STATS_GATEWAY_OPENED] = "gateway_opened",
+	[SYNGUARD_A_STATS_GATEWAY_REFUSED] = "gateway_refused",
+	[SYNGUARD_A_STATS_GATEWAY_LEARNED] = "gateway_learned",
 	[SYNGUARD_A_STATS_HALFOPEN_CURRENT] = "halfopen_current",
 };
 

@@ -36,6 +36,7 @@ static const struct {
 	{ "halfopen", halfopen_main, "halfopen" },
 	{ "ports", ports_main, "ports { add | del } RANGE... | ports { list | flush }" },
 	{ "allow", allow_main, "allow { add | del } PREFIX... | allow { list | flush }" },
+	{ "backends", backends_main, "backends [show]" },
 };
 
 void sg_err(const char *fmt, ...)
@@ -57,7 +58,7 @@ static void sg_print_usage(FILE *f, const char *object)
 		fprintf(f, "Usage: %s [-j|--json] [-n NETNS] OBJECT [COMMAND] [ARGS]\n"
 			"       %s { -h | --help | -V | --version }\n\n"
 			"Objects:\n", prog, prog);
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		if (!object)
 			fprintf(f, "  %s\n", objects[i].usage);
 		else if (!strcmp(object, objects[i].object))
@@ -74,11 +75,15 @@ static void sg_print_usage(FILE *f, const char *object)
 			"  table_size N        half-open slots (64..1048576; empties the table)\n"
 			"  source_limit N      half-opens per source prefix (1..1048576)\n"
 			"  prefix4 LEN         IPv4 source prefix length (0..32)\n"
-			"  prefix6 LEN         IPv6 source prefix length (0..128)\n",
+			"  prefix6 LEN         IPv6 source prefix length (0..128)\n"
+			"  gateway on|off      answer SYNs this host forwards or DNATs too\n",
 			object ? "\n" : "\n");
 	if (!object || !strcmp(object, "ports") || !strcmp(object, "allow"))
 		fprintf(f, "\nRANGE is PORT or FIRST-LAST; no range at all protects every port.\n"
 			"PREFIX is ADDRESS[/LEN], IPv4 or IPv6; allowlisted sources never get cookies.\n");
+	if (!object || !strcmp(object, "backends"))
+		fprintf(f, "\nbackends lists the gateway destinations and the options their\n"
+			"backends answered with (needs CAP_NET_ADMIN).\n");
 	if (!object)
 		fprintf(f, "\nOptions:\n"
 			"  -j, --json          print JSON\n"
@@ -166,10 +171,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		if (!strcmp(argv[0], objects[i].object))
 			break;
-	if (i == sizeof(objects) / sizeof(objects[0])) {
+	if (i == ARRAY_SIZE(objects)) {
 		sg_err("unknown object '%s'", argv[0]);
 		return sg_usage(NULL);
 	}

@@ -4,9 +4,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "nl.h"
 #include "../module/version.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The tool is released with the module: one version, in version.h. */
 #define SYNGUARDCTL_VERSION SYNGUARD_VERSION
@@ -28,12 +31,19 @@ int sg_parse_u32(const char *what, const char *s, uint32_t *v);
 int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
 		    uint8_t *len);
 int sg_parse_range(const char *s, uint16_t *first, uint16_t *last);
+int sg_parse_onoff(const char *what, const char *s, uint32_t *v);
 const char *sg_mode_name(uint32_t mode);
 int sg_mode_parse(const char *s);
 
 /* Formats an address (4 or 16 bytes) with an optional "/len". */
 void sg_format_addr(char *out, size_t size, int family, const void *addr,
 		    int len);
+
+/* ADDRESS:PORT, or [ADDRESS]:PORT for IPv6; @port in host order. */
+void sg_format_endpoint(char *out, size_t size, int family, const void *addr,
+			uint16_t port);
+/* The longest of them, with the NUL. */
+#define SG_ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
 
 /* A small JSON writer: commas and nesting are tracked here. */
 void json_begin(char bracket);			/* '{' or '[' */
@@ -53,6 +63,7 @@ int sources_main(struct sg_nl *nl, int argc, char **argv);
 int halfopen_main(struct sg_nl *nl, int argc, char **argv);
 int ports_main(struct sg_nl *nl, int argc, char **argv);
 int allow_main(struct sg_nl *nl, int argc, char **argv);
+int backends_main(struct sg_nl *nl, int argc, char **argv);
 
 /* Lists used by show as well as by ports/allow list. */
 struct sg_range {

@@ -54,6 +54,16 @@ bad:
 	return -1;
 }
 
+int sg_parse_onoff(const char *what, const char *s, uint32_t *v)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "off")) {
+		*v = !strcmp(s, "on");
+		return 0;
+	}
+	sg_err("%s: '%s' is neither on nor off", what, s);
+	return -1;
+}
+
 /* ADDRESS[/LEN]; without a length, the whole address. */
 int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
 		    uint8_t *len)
@@ -133,6 +143,15 @@ void sg_format_addr(char *out, size_t size, int family, const void *addr,
 		snprintf(out, size, "%s/%d", a, len);
 	else
 		snprintf(out, size, "%s", a);
+}
+
+void sg_format_endpoint(char *out, size_t size, int family, const void *addr,
+			uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	sg_format_addr(a, sizeof(a), family, addr, -1);
+	snprintf(out, size, family == AF_INET ? "%s:%u" : "[%s]:%u", a, port);
 }
 
 /* JSON ---------------------------------------------------------------- */

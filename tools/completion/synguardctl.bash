@@ -6,9 +6,9 @@ _synguardctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local objects="show set stats sources halfopen ports allow help"
+	local objects="show set stats sources halfopen ports allow backends help"
 	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
-		halfopen_timeout table_size source_limit prefix4 prefix6"
+		halfopen_timeout table_size source_limit prefix4 prefix6 gateway"
 	local i obj="" nwords=0
 
 	case $prev in
@@ -48,10 +48,15 @@ _synguardctl()
 			COMPREPLY=($(compgen -W "$keys" -- "$cur"))
 		elif [[ $prev == mode ]]; then
 			COMPREPLY=($(compgen -W "off monitor auto always" -- "$cur"))
+		elif [[ $prev == gateway ]]; then
+			COMPREPLY=($(compgen -W "on off" -- "$cur"))
 		fi
 		;;
 	sources)
 		((nwords == 1)) && COMPREPLY=($(compgen -W "top" -- "$cur"))
+		;;
+	backends)
+		((nwords == 1)) && COMPREPLY=($(compgen -W "show" -- "$cur"))
 		;;
 	ports | allow)
 		((nwords == 1)) &&

@@ -194,7 +194,10 @@ static int oversize(struct mnl_socket *sock, uint16_t family)
 	unsigned int i;
 
 	memset(junk, 0x5a, sizeof(junk));
-	for (type = SYNGUARD_A_MODE; type <= SYNGUARD_A_PREFIX6; type++) {
+	for (type = SYNGUARD_A_MODE; type <= SYNGUARD_A_GATEWAY; type++) {
+		/* the settings: MODE..PREFIX6, then GATEWAY */
+		if (type > SYNGUARD_A_PREFIX6 && type != SYNGUARD_A_GATEWAY)
+			continue;
 		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 			struct nlmsghdr *nlh = start(family,
 						     SYNGUARD_CMD_SET_CONFIG,
