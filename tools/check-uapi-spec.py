@@ -8,7 +8,8 @@ From Documentation/netlink/specs/synguard.yaml it derives what a YNL
 generated uAPI header would hold (FAMILY_NAME/VERSION, one enum per
 definition, attribute set and the commands, with their values and
 __X_MAX/X_MAX) and compares it with include/uapi/linux/synguard.h:
-names, values and order. The attribute trees drawn in the header's
+names, values and order. A flags definition may be #defines in the
+header instead of an enum: each must then have the spec's value. The attribute trees drawn in the header's
 comment must give each attribute the spec's type and each command the
 spec's request and reply attributes, do or dump, and admin permission.
 In the module, every policy entry must have the spec's type, every op
@@ -49,8 +50,9 @@ def c_name(s):
 
 
 def spec_enums(spec):
-    """Every enum a YNL uAPI header would render: list of (name, entries)
-    with entries a list of (NAME, value); name is None for anonymous."""
+    """Every enum a YNL uAPI header would render: list of (name, entries,
+    kind) with entries a list of (NAME, value), name None for anonymous
+    and kind the definition's type ("enum" or "flags"), or None."""
     family = spec["name"]
     out = []
     for d in spec.get("definitions", []):
@@ -71,7 +73,7 @@ def spec_enums(spec):
             entries.append(("__" + base + "_MAX", v))
             entries.append((base + "_MAX", v - 1))
         out.append((d.get("enum-name", "%s_%s" % (family, d["name"]))
-                    .replace("-", "_"), entries))
+                    .replace("-", "_"), entries, d["type"]))
     for s in spec["attribute-sets"]:
         if "subset-of" in s:
             continue
@@ -86,7 +88,7 @@ def spec_enums(spec):
         base = prefix.rstrip("_")
         entries.append(("__" + base + "_MAX", v))
         entries.append((base + "_MAX", v - 1))
-        out.append((s.get("enum-name"), entries))
+        out.append((s.get("enum-name"), entries, None))
     ops = spec["operations"]
     prefix = c_name(ops.get("name-prefix", "%s-cmd-" % family))
     v = 1
@@ -98,7 +100,7 @@ def spec_enums(spec):
     base = prefix.rstrip("_")
     entries.append(("__" + base + "_MAX", v))
     entries.append((base + "_MAX", v - 1))
-    out.append((ops.get("enum-name"), entries))
+    out.append((ops.get("enum-name"), entries, None))
     return out
 
 
@@ -215,11 +217,37 @@ def header_tree(text):
 # --- checks --------------------------------------------------------------
 
 
+def check_flag_defines(name, entries, defs):
+    """A flags definition the header has as #defines, not an enum."""
+    want = dict(entries)
+    prefix = os.path.commonprefix(list(want))
+    prefix = prefix[:prefix.rfind("_") + 1]
+    for ename, v in entries:
+        if ename not in defs:
+            err("header lacks %s (%#x) of %s" % (ename, v, name))
+            continue
+        try:
+            got = int(defs[ename].split("/*")[0].strip().strip("()"), 0)
+        except ValueError:
+            got = defs[ename].strip()
+        if got != v:
+            err("%s is %s in the header, %#x by the spec"
+                % (ename, hex(got) if isinstance(got, int) else got, v))
+    for dname in defs:
+        if len(want) > 1 and dname.startswith(prefix) and dname not in want:
+            err("header defines %s, which %s in the spec lacks"
+                % (dname, name))
+
+
 def check_enums(spec, hdr_text):
     hdr = header_enums(hdr_text)
+    defs = header_defines(hdr_text)
     by_first = {e[0][0]: (n, e) for n, e in hdr if e}
-    for name, entries in spec_enums(spec):
+    for name, entries, kind in spec_enums(spec):
         first = entries[0][0]
+        if first not in by_first and kind == "flags" and first in defs:
+            check_flag_defines(name, entries, defs)
+            continue
         if first not in by_first:
             err("header lacks the enum starting with %s" % first)
             continue
@@ -235,7 +263,7 @@ def check_enums(spec, hdr_text):
                     err("enum %s: entry %d is %s in the header, %s by the spec"
                         % (name or first, i, got, want))
                     break
-    spec_first = {e[0][0] for _, e in spec_enums(spec)}
+    spec_first = {e[0][0] for _, e, _ in spec_enums(spec)}
     for name, entries in hdr:
         if entries and entries[0][0] not in spec_first:
             err("header enum %s (%s...) is not in the spec"
