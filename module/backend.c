@@ -177,12 +177,13 @@ static void sg_be_stamp(u32 *t, u32 now)
 /*
  * What to do with a SYN to @d that gets no normal handshake. A
  * destination not learned yet, or one whose backend refused, lets one
- * SYN a second through to learn from; the rest get cookies with
- * conservative options, or RSTs.
+ * SYN a second through to learn from, as long as the namespace's
+ * @budget of such SYNs lasts; the rest get cookies with conservative
+ * options, or RSTs.
  */
 enum sg_gw_verdict sg_backend_query(const struct net *net,
 				    const struct sg_dest *d,
-				    struct sg_backend_opts *o)
+				    struct sg_backend_opts *o, atomic_t *budget)
 {
 	struct sg_backend *e = sg_be_slot(net, d);
 	u32 now = jiffies;
@@ -200,10 +201,12 @@ enum sg_gw_verdict sg_backend_query(const struct net *net,
 	if (!learned || closed) {
 		bool pass = false;
 
-		if (!match || now - READ_ONCE(e->passed) >= HZ) {
+		if ((!match || now - READ_ONCE(e->passed) >= HZ) &&
+		    atomic_read(budget) > 0) {
 			write_seqlock_bh(&e->lock);
 			if (sg_be_claim(e, net, d, now) &&
-			    now - e->passed >= HZ) {
+			    now - e->passed >= HZ &&
+			    atomic_dec_if_positive(budget) >= 0) {
 				WRITE_ONCE(e->passed, now);
 				pass = true;
 			}

@@ -2,6 +2,7 @@
 #ifndef _SG_BACKEND_H
 #define _SG_BACKEND_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 
 struct net;
@@ -44,7 +45,7 @@ void sg_backend_forget(const struct net *net);
 
 enum sg_gw_verdict sg_backend_query(const struct net *net,
 				    const struct sg_dest *d,
-				    struct sg_backend_opts *o);
+				    struct sg_backend_opts *o, atomic_t *budget);
 bool sg_backend_cookies_out(const struct net *net, const struct sg_dest *d);
 void sg_backend_learn(const struct net *net, const struct sg_dest *d,
 		      const struct sg_backend_opts *o);

@@ -149,6 +149,19 @@ static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
 		sg_stat_inc(sn, HALFOPEN_RESET);
 }
 
+/*
+ * A SYN signed with TCP-MD5 or TCP-AO (a BGP session through a router):
+ * only the backend holds the key to answer it.
+ */
+static bool sg_gw_signed(const struct tcphdr *th)
+{
+	struct sg_synopt o;
+
+	sg_tcpopt_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), 0,
+			&o);
+	return o.signature;
+}
+
 static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 			      struct sg_pkt *pkt, const struct nf_conn *ct,
 			      u32 mode)
@@ -165,8 +178,13 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 
 	sg_stat_inc(sn, SYN_RECEIVED);
 	if (!sg_port_protected(sn, pkt->t.dport) ||
-	    sg_source_allowed(sn, &pkt->t) ||
-	    !sg_syn_wants_cookie(sn, pkt, NULL, mode))
+	    sg_source_allowed(sn, &pkt->t))
+		goto pass;
+	if (sg_gw_signed(pkt->th)) {
+		sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
+		goto pass;
+	}
+	if (!sg_syn_wants_cookie(sn, pkt, NULL, mode))
 		goto pass;
 	if (sg_checksum_bad(skb, pkt, NF_INET_FORWARD)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
@@ -174,7 +192,7 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	}
 
 	sg_gw_dest(&pkt->t, &d);
-	switch (sg_backend_query(sn->net, &d, &o)) {
+	switch (sg_backend_query(sn->net, &d, &o, &sn->gw_learn_budget)) {
 	case SG_GW_COOKIE:
 		return sg_cookie_gateway(sn, skb, pkt, &o, false);
 	case SG_GW_REFUSE:

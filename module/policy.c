@@ -186,6 +186,9 @@ static void sg_policy_work(struct work_struct *work)
 	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)
 		goto out;
 
+	/* Gateway destinations to learn from: a few new ones a second. */
+	atomic_set(&sn->gw_learn_budget, SG_GW_LEARN_PER_SEC);
+
 	expired = sg_halfopen_expire(sn, &sn->expire_cursor);
 	if (expired)
 		this_cpu_add(sn->stats->c[SG_STAT_HALFOPEN_EXPIRED], expired);
@@ -225,6 +228,7 @@ void sg_policy_init(struct sg_net *sn)
 	/* No cookie is out yet: make the last one older than its validity. */
 	sn->last_cookie = jiffies - TCP_SYNCOOKIE_VALID - 1;
 	sn->last_gw_cookie = sn->last_cookie;
+	atomic_set(&sn->gw_learn_budget, SG_GW_LEARN_PER_SEC);
 	INIT_DELAYED_WORK(&sn->policy_work, sg_policy_work);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }

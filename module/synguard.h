@@ -75,6 +75,15 @@ struct sg_net {
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
 	unsigned long last_gw_cookie;	/* ...for forwarded SYNs */
 
+	/*
+	 * SYNs to gateway destinations not learned yet that may still pass
+	 * this second (backend.c): refilled by the policy work, taken by
+	 * the packet path, so that a flood aimed at many destinations
+	 * cannot pass one SYN to each.
+	 */
+	atomic_t gw_learn_budget;
+#define SG_GW_LEARN_PER_SEC 16
+
 	/* Owned by the policy work, which runs once a second. */
 	struct delayed_work policy_work ____cacheline_aligned_in_smp;
 	u64 last[SG_STAT_MAX];		/* the counters a second ago */

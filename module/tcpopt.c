@@ -14,6 +14,8 @@
 #define TCPOPT_WINDOW		3
 #define TCPOPT_SACK_PERM	4
 #define TCPOPT_TIMESTAMP	8
+#define TCPOPT_MD5SIG		19
+#define TCPOPT_AO		29
 #define TCPOLEN_MSS		4
 #define TCPOLEN_WINDOW		3
 #define TCPOLEN_SACK_PERM	2
@@ -87,6 +89,10 @@ void sg_tcpopt_parse(const __u8 *p, unsigned int len, unsigned int allow,
 			if (opsize == TCPOLEN_SACK_PERM &&
 			    (allow & SG_ALLOW_SACK))
 				o->sack_ok = 1;
+			break;
+		case TCPOPT_MD5SIG:
+		case TCPOPT_AO:
+			o->signature = 1;
 			break;
 		}
 		p += opsize - 2;

@@ -28,6 +28,7 @@ struct sg_synopt {
 	__u8 wscale_ok;
 	__u8 sack_ok;
 	__u8 saw_tstamp;
+	__u8 signature;	/* TCP-MD5 or TCP-AO: only the peer can answer */
 	__u32 tsval;
 	__u32 tsecr;
 };
