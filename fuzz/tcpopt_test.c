@@ -486,12 +486,34 @@ static void test_parse_random(void)
 	result(!bad_ws, "parse: window scale never above 14 (%d above)", bad_ws);
 }
 
+/* A TCP-MD5 or TCP-AO option marks the SYN signed; parsing goes on. */
+static void test_signature(void)
+{
+	static const uint8_t md5[] = { 19, 18, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+				       11, 12, 13, 14, 15, 16, B_MSS(5, 180) };
+	static const uint8_t ao[] = { 29, 4, 1, 2, B_MSS(5, 180), B_NOP,
+				      B_NOP };
+	static const uint8_t plain[] = { B_MSS(5, 180), B_SACKPERM, B_NOP,
+					 B_NOP };
+	struct sg_synopt o;
+
+	sg_tcpopt_parse(md5, sizeof(md5), ALLOW_ALL, &o);
+	result(o.signature && o.mss == 1460,
+	       "parse: a TCP-MD5 option marks the SYN signed, MSS after it read");
+	sg_tcpopt_parse(ao, sizeof(ao), 0, &o);
+	result(o.signature && o.mss == 1460,
+	       "parse: a TCP-AO option marks the SYN signed, whatever the sysctls");
+	sg_tcpopt_parse(plain, sizeof(plain), ALLOW_ALL, &o);
+	result(!o.signature, "parse: a SYN without either is not signed");
+}
+
 int main(void)
 {
 	/* Keep every line when a sanitizer ends the run. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n");
 	test_parse();
+	test_signature();
 	test_write();
 	test_cookie_ts();
 	test_parse_random();
