@@ -401,6 +401,74 @@ unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
 }
 
 /*
+ * nf_synproxy_core acknowledges the backend's SYN-ACK with an ACK that
+ * echoes the backend's own timestamp, then its POSTROUTING hook
+ * translates that echo as if the client had sent it: the backend gets
+ * its timestamp plus the offset. A backend that answered with a SYN
+ * cookie of its own (its listener's queue overflowed) decodes window
+ * scale, SACK and ECN from that echo, and gets them wrong. This runs just
+ * before that hook and takes the offset off first. The ACK is the only
+ * segment in the original direction conntrack has not seen, so its
+ * entry is still in SYN_RECV.
+ */
+static unsigned int sg_gw_server_ack(struct sk_buff *skb)
+{
+	const struct nf_conn_synproxy *synproxy;
+	enum ip_conntrack_info ctinfo;
+	unsigned int thoff, optlen;
+	struct nf_conn *ct;
+	struct tcphdr *th;
+	u32 old, new;
+	int ts;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL ||
+	    nf_ct_protonum(ct) != IPPROTO_TCP)
+		return NF_ACCEPT;
+	synproxy = nfct_synproxy(ct);
+	if (!synproxy || !synproxy->tsoff ||
+	    READ_ONCE(ct->proto.tcp.state) != TCP_CONNTRACK_SYN_RECV)
+		return NF_ACCEPT;
+
+	thoff = skb_transport_offset(skb);
+	if (skb_ensure_writable(skb, thoff + sizeof(*th)))
+		return NF_DROP;
+	th = (struct tcphdr *)(skb->data + thoff);
+	if (th->syn || !th->ack || th->doff * 4 < sizeof(*th))
+		return NF_ACCEPT;
+	optlen = th->doff * 4 - sizeof(*th);
+	if (skb_ensure_writable(skb, thoff + sizeof(*th) + optlen))
+		return NF_DROP;
+	th = (struct tcphdr *)(skb->data + thoff);
+	ts = sg_tcpopt_ts_find((u8 *)(th + 1), optlen);
+	if (ts < 0)
+		return NF_ACCEPT;
+	old = get_unaligned_be32((u8 *)(th + 1) + ts + 4);
+	new = old - synproxy->tsoff;
+	put_unaligned_be32(new, (u8 *)(th + 1) + ts + 4);
+	inet_proto_csum_replace4(&th->check, skb, htonl(old), htonl(new),
+				 false);
+	return NF_ACCEPT;
+}
+
+/* Only the ACKs this host makes: nothing forwarded passes unseen. */
+unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	if (skb->skb_iif || ip_hdr(skb)->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	return sg_gw_server_ack(skb);
+}
+
+unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	if (skb->skb_iif || ipv6_hdr(skb)->nexthdr != IPPROTO_TCP)
+		return NF_ACCEPT;
+	return sg_gw_server_ack(skb);
+}
+
+/*
  * nf_synproxy_core's hooks, which finish what a gateway cookie starts,
  * in every namespace: they count references, so a SYNPROXY rule of the
  * administrator's shares them.

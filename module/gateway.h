@@ -13,6 +13,11 @@ unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state);
 
+unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state);
+unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state);
+
 int sg_gateway_init_net(struct net *net);
 void sg_gateway_exit_net(struct net *net);
 

@@ -521,6 +521,19 @@ static const struct nf_hook_ops sg_hook_ops[] = {
 		.hooknum = NF_INET_FORWARD,
 		.priority = NF_IP6_PRI_LAST - 1,
 	},
+	/* ...its ACK to the backend, just before nf_synproxy_core's hook... */
+	{
+		.hook = sg_gateway_ipv4_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 2,
+	},
+	{
+		.hook = sg_gateway_ipv6_out,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_LAST - 2,
+	},
 	/* ...and their cookies' ACKs, before raw and conntrack see them. */
 	{
 		.hook = sg_gateway_ipv4_ack,

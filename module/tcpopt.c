@@ -101,6 +101,35 @@ void sg_tcpopt_parse(const __u8 *p, unsigned int len, unsigned int allow,
 }
 
 /*
+ * Where the timestamp option's value starts within the @len bytes of
+ * options at @p (TSval, then TSecr), or -1 when there is none.
+ */
+int sg_tcpopt_ts_find(const __u8 *p, unsigned int len)
+{
+	unsigned int off = 0;
+
+	while (off < len) {
+		unsigned int opcode = p[off], opsize;
+
+		if (opcode == TCPOPT_EOL)
+			return -1;
+		if (opcode == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+		if (off + 1 >= len)
+			return -1;
+		opsize = p[off + 1];
+		if (opsize < 2 || off + opsize > len)
+			return -1;
+		if (opcode == TCPOPT_TIMESTAMP && opsize == TCPOLEN_TIMESTAMP)
+			return off + 2;
+		off += opsize;
+	}
+	return -1;
+}
+
+/*
  * Writes the options in tcp_options_write() order and layout, so that
  * a cookie SYN-ACK is indistinguishable from the kernel's. Returns the
  * length, a multiple of four and at most SG_SYNACK_OPT_MAX.

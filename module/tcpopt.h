@@ -49,6 +49,7 @@ struct sg_synack_opt {
 void sg_tcpopt_parse(const __u8 *p, unsigned int len, unsigned int allow,
 		     struct sg_synopt *o);
 unsigned int sg_tcpopt_write(__u8 *p, const struct sg_synack_opt *o);
+int sg_tcpopt_ts_find(const __u8 *p, unsigned int len);
 __u32 sg_cookie_ts(__u32 now_ms, const struct sg_synopt *o, int ecn_ok);
 
 #endif /* _SG_TCPOPT_H */
