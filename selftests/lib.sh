@@ -228,6 +228,8 @@ sg_loaded() { [[ -d /sys/module/synguard ]]; }
 # installed one.
 sg_load()
 {
+	local deps dep
+
 	if [[ "${SYNGUARD_KO:-}" == modprobe ]]; then
 		modprobe synguard "$@" || return 1
 		SG_LOADED=1
@@ -237,6 +239,15 @@ sg_load()
 		echo "sg_load: no module at '${SYNGUARD_KO:-}'" >&2
 		return 1
 	fi
+	# insmod loads no dependency (the gateway's nf_synproxy_core, say):
+	# modprobe them first, as modprobe would.
+	deps=$(modinfo -F depends "$SYNGUARD_KO" 2>/dev/null)
+	for dep in ${deps//,/ }; do
+		if ! modprobe "$dep"; then
+			echo "sg_load: cannot load $dep, which synguard needs" >&2
+			return 1
+		fi
+	done
 	insmod "$SYNGUARD_KO" "$@" || return 1
 	SG_LOADED=1
 }
@@ -770,6 +781,432 @@ sg_watch_max()
 sg_nstat()
 {
 	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# ---------------------------------------------------------------------------
+# Gateway mode (gateway_*.sh): services this host forwards or DNATs to
+#
+# A gateway test builds its topology, sets the variables below, calls
+# sg_gw_ct_max (and sg_gw_ct_restore from its cleanup) and then, for each
+# case: sg_gw_baseline without synguard; sg_load, the learning
+# connections (sg_gw_learn), sg_gw_protect_start, sg_gw_protect_legit,
+# sg_gw_always and its checks in mode always (sg_gw_bulk, sg_gw_tcpinfo,
+# sg_gw_refuses), sg_gw_protect_end; sg_unload. All of a case's checks
+# with synguard run under one flood.
+#
+#   SG_GW          the gateway's namespace, whose conntrack table is counted
+#   SG_GW_CLI      where the flood and the legitimate clients are
+#   SG_GW_FLOOD    "ADDR PORT": what the spoofed SYN flood aims at
+#   SG_GW_TARGETS  "ADDR:PORT" words: where the legitimate clients connect,
+#                  $SG_GW_LEGIT connections to each, all at once
+
+SG_GW=
+SG_GW_CLI=
+SG_GW_FLOOD=
+SG_GW_TARGETS=()
+SG_GW_CT_MAX=512
+# The table must stay below this with synguard; without it, reaching it
+# is a failure.
+SG_GW_CT_LIMIT=448
+SG_GW_LEGIT=40
+SG_GW_BULK_KB=2048
+# The MSS the tcpinfo.py servers behind the gateway advertise (TCP_MAXSEG),
+# below what the gateway's own links would give.
+SG_GW_INFO_MSS=1000
+SG_GW_OLD_CT_MAX=
+declare -A SG_GW_C0=()
+
+# sg_gw_ct_max: nf_conntrack_max (global: set from the initial namespace)
+# to $SG_GW_CT_MAX; sg_gw_ct_restore puts the old value back.
+sg_gw_ct_max()
+{
+	SG_GW_OLD_CT_MAX=$(sysctl -n net.netfilter.nf_conntrack_max) &&
+		sysctl -qw net.netfilter.nf_conntrack_max="$SG_GW_CT_MAX"
+}
+
+sg_gw_ct_restore()
+{
+	[[ -n "$SG_GW_OLD_CT_MAX" ]] &&
+		sysctl -qw net.netfilter.nf_conntrack_max="$SG_GW_OLD_CT_MAX"
+}
+
+# sg_ct_count NS: the entries in NS's conntrack table.
+sg_ct_count()
+{
+	ip netns exec "$1" cat /proc/sys/net/netfilter/nf_conntrack_count
+}
+
+sg_gw_ct_at_least() { (($(sg_ct_count "$SG_GW") >= $1)); }
+
+# sg_gw_wscales CLI_NS BACKEND_NS...: window scales that differ: the
+# client's 9, the backends' 5, the gateway's own the default 7 (by the
+# largest receive buffer, tcp_rmem's third field), so that an end told
+# the other's factor wrongly, or the gateway's, shows in TCP_INFO.
+sg_gw_wscales()
+{
+	local ns
+
+	ip netns exec "$1" sysctl -qw net.ipv4.tcp_rmem="4096 131072 16777216" ||
+		return 1
+	shift
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv4.tcp_rmem="4096 131072 1048576" || return 1
+	done
+}
+
+# sg_ct_watch NS FILE: the largest conntrack count of NS seen, in FILE,
+# every 200 ms until killed; the watcher's pid in SG_CT_WATCH_PID. One
+# shell in NS reads it, not an ip netns exec each time.
+sg_ct_watch()
+{
+	echo 0 >"$2"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$1" bash -c '
+		max=0
+		while :; do
+			read -r n </proc/sys/net/netfilter/nf_conntrack_count
+			((n > max)) && max=$n && echo "$max" >"$1"
+			sleep 0.2
+		done' sg_ct_watch "$2" &
+	SG_CT_WATCH_PID=$!
+}
+
+# sg_gw_snap NAME...: remember sysfs counters NAME, for sg_gw_delta.
+sg_gw_snap()
+{
+	local c
+
+	for c in "$@"; do
+		SG_GW_C0[$c]=$(sg_counter "$c" 2>/dev/null)
+	done
+}
+
+# sg_gw_delta NAME: how far counter NAME moved since sg_gw_snap NAME
+# (nothing, and false, if synguard has no such counter).
+sg_gw_delta()
+{
+	local v
+
+	v=$(sg_counter "$1" 2>/dev/null) && [[ -n "${SG_GW_C0[$1]:-}" ]] ||
+		return 1
+	echo $((v - SG_GW_C0[$1]))
+}
+
+# sg_gw_has_counters: whether this synguard has gateway mode's counters.
+sg_gw_has_counters() { [[ -r "$SG_SYSFS/stats/gateway_cookies" ]]; }
+
+# sg_gw_flood_on: an empty conntrack table in $SG_GW, its peak watched,
+# and the flood at $SG_GW_FLOOD.
+sg_gw_flood_on()
+{
+	local addr port
+
+	read -r addr port <<<"$SG_GW_FLOOD"
+	ip netns exec "$SG_GW" conntrack -F >/dev/null 2>&1
+	sg_ct_watch "$SG_GW" "$SG_TMPDIR/ctpeak"
+	sg_flood_start "$SG_GW_CLI" "$addr" "$port"
+}
+
+# sg_gw_flood_off: stop the flood and the watcher; the peak in SG_GW_PEAK.
+sg_gw_flood_off()
+{
+	sg_flood_stop
+	kill "$SG_CT_WATCH_PID" 2>/dev/null
+	wait "$SG_CT_WATCH_PID" 2>/dev/null
+	SG_GW_PEAK=$(<"$SG_TMPDIR/ctpeak")
+}
+
+# sg_gw_legit_run: legit_client.py, $SG_GW_LEGIT connections (2 s each at
+# most) to each of $SG_GW_TARGETS, all targets at once. Each one's
+# successes in SG_GW_OK[i], the fewest in SG_GW_MIN_OK, their sum in
+# SG_GW_OK_SUM, each one's JSON in SG_GW_RES[i].
+sg_gw_legit_run()
+{
+	local i t pids=()
+
+	for i in "${!SG_GW_TARGETS[@]}"; do
+		t=${SG_GW_TARGETS[i]}
+		ip netns exec "$SG_GW_CLI" python3 "$SG_LIB_DIR/legit_client.py" \
+			"${t%:*}" "${t##*:}" --count "$SG_GW_LEGIT" --timeout 2 \
+			>"$SG_TMPDIR/legit.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	SG_GW_OK=() SG_GW_RES=() SG_GW_MIN_OK=$SG_GW_LEGIT SG_GW_OK_SUM=0
+	for i in "${!SG_GW_TARGETS[@]}"; do
+		SG_GW_RES[i]=$(<"$SG_TMPDIR/legit.$i")
+		SG_GW_OK[i]=$(sg_json_int ok <<<"${SG_GW_RES[i]}")
+		SG_GW_OK[i]=${SG_GW_OK[i]:-0}
+		((SG_GW_OK[i] < SG_GW_MIN_OK)) && SG_GW_MIN_OK=${SG_GW_OK[i]}
+		SG_GW_OK_SUM=$((SG_GW_OK_SUM + SG_GW_OK[i]))
+	done
+}
+
+# sg_gw_legit_report LABEL: an INFO line per target.
+sg_gw_legit_report()
+{
+	local i
+
+	for i in "${!SG_GW_TARGETS[@]}"; do
+		sg_info "$1: ${SG_GW_OK[i]}/$SG_GW_LEGIT legitimate connections to ${SG_GW_TARGETS[i]}: ${SG_GW_RES[i]}"
+	done
+}
+
+# sg_gw_baseline LABEL: the case without synguard, which must fail: under
+# the flood, fewer than $SG_GW_LEGIT - 1 of the legitimate connections to
+# some target succeed, or the gateway's conntrack table reaches
+# $SG_GW_CT_LIMIT. If neither happens the case measures nothing.
+sg_gw_baseline()
+{
+	local label="$1, without synguard" start=$SECONDS
+
+	if sg_loaded; then
+		sg_fail "$label: synguard is loaded"
+		return 1
+	fi
+	sg_gw_flood_on
+	# As flood_conntrack: let the flood fill the table first.
+	busywait 10000 sg_gw_ct_at_least "$SG_GW_CT_LIMIT"
+	sg_pause 2
+	sg_gw_legit_run
+	sg_gw_flood_off
+	sg_gw_legit_report "$label"
+	sg_info "$label: conntrack peak $SG_GW_PEAK/$SG_GW_CT_MAX, $((SECONDS - start)) s"
+	if ((SG_GW_MIN_OK < SG_GW_LEGIT - 1 || SG_GW_PEAK >= SG_GW_CT_LIMIT)); then
+		sg_pass "$label: the flood wins (fewest $SG_GW_MIN_OK/$SG_GW_LEGIT connected, conntrack peak $SG_GW_PEAK)"
+	else
+		sg_fail "$label: $SG_GW_MIN_OK/$SG_GW_LEGIT connected and conntrack peaked at $SG_GW_PEAK: the case measures nothing"
+	fi
+	ip netns exec "$SG_GW" conntrack -F >/dev/null 2>&1
+	return 0
+}
+
+# sg_gw_learn LABEL ADDR PORT NS...: connections from $SG_GW_CLI to
+# ADDR:PORT, without a flood, until each backend namespace NS has accepted
+# one (TcpPassiveOpens; a DNAT that picks a backend at random needs a few
+# rounds), so that synguard has seen every backend's SYN-ACK. The
+# listeners on the backends must echo (legit_client.py).
+sg_gw_learn()
+{
+	local label=$1 addr=$2 port=$3 round ns left
+	local -A p0=()
+
+	shift 3
+	for ns in "$@"; do
+		p0[$ns]=$(sg_nstat "$ns" TcpPassiveOpens)
+	done
+	for ((round = 1; round <= 4; round++)); do
+		ip netns exec "$SG_GW_CLI" python3 "$SG_LIB_DIR/legit_client.py" \
+			"$addr" "$port" --count $((4 * $#)) --timeout 2 >/dev/null
+		left=
+		for ns in "$@"; do
+			(($(sg_nstat "$ns" TcpPassiveOpens) > p0[$ns])) ||
+				left+=" $ns"
+		done
+		[[ -z "$left" ]] && break
+	done
+	sg_check "$label: every backend behind $addr:$port served a connection${left:+ (not:$left)}" \
+		test -z "$left"
+}
+
+# sg_gw_protect_start LABEL: with synguard loaded in auto: cookie mode
+# kept on however slow the flood (syn_rate_low 1, as sg_regimes), the
+# counters remembered, the flood on; waits until the gateway answers it.
+sg_gw_protect_start()
+{
+	local label=$1
+
+	SG_GW_START=$SECONDS
+	"$SYNGUARD_CTL" -n "$SG_GW" set syn_rate_low 1 ||
+		sg_fail "$label: set syn_rate_low 1"
+	sg_gw_snap cookies_sent cookies_validated gateway_cookies \
+		gateway_opened gateway_refused gateway_learned
+	if ! sg_gw_has_counters; then
+		sg_fail "$label: this synguard has no gateway mode (no $SG_SYSFS/stats/gateway_cookies)"
+		sg_gw_flood_on
+		sg_pause 3
+		return 1
+	fi
+	sg_gw_flood_on
+	sg_check "$label: the gateway answers the flood with cookies" \
+		busywait 20000 sg_counter_above gateway_cookies \
+		$((SG_GW_C0[gateway_cookies] + 100))
+}
+
+# sg_gw_protect_legit LABEL: the legitimate clients under the flood, in
+# auto: at least $SG_GW_LEGIT - 1 of each target's connections succeed,
+# and those that did were opened by the gateway.
+sg_gw_protect_legit()
+{
+	local label=$1 i opened
+
+	sg_gw_snap gateway_opened
+	sg_gw_legit_run
+	sg_gw_legit_report "$label"
+	for i in "${!SG_GW_TARGETS[@]}"; do
+		if ((SG_GW_OK[i] >= SG_GW_LEGIT - 1)); then
+			sg_pass "$label: ${SG_GW_OK[i]}/$SG_GW_LEGIT legitimate connections to ${SG_GW_TARGETS[i]} succeed"
+		else
+			sg_fail "$label: only ${SG_GW_OK[i]}/$SG_GW_LEGIT legitimate connections to ${SG_GW_TARGETS[i]} succeed"
+		fi
+	done
+	opened=$(sg_gw_delta gateway_opened)
+	sg_check "$label: the gateway opened the legitimate connections (gateway_opened +${opened:-?} for $SG_GW_OK_SUM of $((SG_GW_LEGIT * ${#SG_GW_TARGETS[@]})))" \
+		sg_between "${opened:-0}" 1 $((SG_GW_LEGIT * ${#SG_GW_TARGETS[@]}))
+}
+
+# sg_gw_always LABEL: mode always in the gateway's namespace, still under
+# the flood: from now on every connection to a destination synguard has
+# learned is opened by it (sg_gw_protect_end counts them).
+sg_gw_always()
+{
+	sg_check "$1: set mode always" \
+		"$SYNGUARD_CTL" -n "$SG_GW" set mode always
+	sg_gw_snap gateway_opened cookies_validated gateway_refused
+}
+
+# sg_echo_bulk NS ADDR PORT KBYTES: KBYTES of random data through one
+# connection from NS to the echo server at ADDR:PORT, both ways at once;
+# succeeds if all of it came back intact.
+sg_echo_bulk()
+{
+	local f="$SG_TMPDIR/bulk.$RANDOM" rc=0
+
+	sg_mkdata "$f" "$4"
+	ip netns exec "$1" timeout 120 socat -T 30 -t 30 \
+		"OPEN:$f,rdonly!!CREATE:$f.got" "$(sg_socat_addr "$2" "$3")" ||
+		rc=1
+	cmp -s "$f" "$f.got" || rc=1
+	rm -f "$f" "$f.got"
+	return "$rc"
+}
+
+# sg_gw_bulk LABEL ADDR PORT: $SG_GW_BULK_KB KiB each way through one
+# connection to the echo server at ADDR:PORT, intact.
+sg_gw_bulk()
+{
+	local start=$SECONDS
+
+	sg_check "$1: $SG_GW_BULK_KB KiB each way through $2:$3 intact" \
+		sg_echo_bulk "$SG_GW_CLI" "$2" "$3" "$SG_GW_BULK_KB"
+	sg_info "$1: the transfer took $((SECONDS - start)) s"
+}
+
+# sg_tcpinfo_agree SERVER_JSON CLIENT_JSON MSS: whether both ends of a
+# connection (tcpinfo.py) use timestamps, SACK and window scaling, each
+# scaling the other's window by the factor the other uses, and the
+# client sends segments no larger than the server's MSS.
+sg_tcpinfo_agree()
+{
+	python3 - "$1" "$2" "$3" <<-'PY'
+		import json, sys
+		s, c = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+		ok = (all(s[k] and c[k] for k in ("ts", "sack", "wscale_ok"))
+		      and s["snd_wscale"] == c["rcv_wscale"]
+		      and s["rcv_wscale"] == c["snd_wscale"]
+		      and c["snd_mss"] <= int(sys.argv[3]))
+		sys.exit(0 if ok else 1)
+	PY
+}
+
+# sg_gw_tcpinfo LABEL ADDR PORT BPORT BACKEND...: a tcpinfo.py server on
+# port BPORT of each BACKEND ("NS:ADDR"), with TCP_MAXSEG
+# $SG_GW_INFO_MSS, one client from $SG_GW_CLI to ADDR:PORT, which
+# reaches one of them; PASS if the two ends agree (sg_tcpinfo_agree).
+sg_gw_tcpinfo()
+{
+	local label=$1 addr=$2 port=$3 bport=$4 b i cli srv='' pids=()
+
+	shift 4
+	i=0
+	for b in "$@"; do
+		: >"$SG_TMPDIR/ti.$i"
+		ip netns exec "${b%%:*}" python3 "$SG_LIB_DIR/tcpinfo.py" server \
+			"${b#*:}" "$bport" --mss "$SG_GW_INFO_MSS" \
+			>"$SG_TMPDIR/ti.$i" 2>/dev/null &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	for b in "$@"; do
+		# Python starts slowly under TCG.
+		busywait 20000 sg_listening "${b%%:*}" "$bport" && continue
+		sg_fail "$label: no tcpinfo.py server in ${b%%:*}"
+		kill "${pids[@]}" 2>/dev/null
+		wait "${pids[@]}" 2>/dev/null
+		return 1
+	done
+	cli=$(ip netns exec "$SG_GW_CLI" timeout 30 python3 \
+		"$SG_LIB_DIR/tcpinfo.py" client "$addr" "$port" 2>/dev/null)
+	# The server that got the connection printed before it closed it.
+	for ((i = 0; i < $#; i++)); do
+		[[ -s "$SG_TMPDIR/ti.$i" ]] && srv=$(<"$SG_TMPDIR/ti.$i")
+	done
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	if [[ -n "$cli" && -n "$srv" ]] &&
+		sg_tcpinfo_agree "$srv" "$cli" "$SG_GW_INFO_MSS"; then
+		sg_pass "$label: timestamps, SACK, window scaling and MSS agreed: backend $srv, client $cli"
+	else
+		sg_fail "$label: the ends disagree: backend ${srv:-none}, client ${cli:-none}"
+	fi
+}
+
+# sg_gw_refuses LABEL ADDR PORT [N]: N (default 1) connections from
+# $SG_GW_CLI, one after the other, to ADDR:PORT, where no backend
+# listens, are each refused: not a timeout, not a success.
+sg_gw_refuses()
+{
+	local i got
+
+	for ((i = 1; i <= ${4:-1}; i++)); do
+		got=$(sg_probe "$SG_GW_CLI" "$2" "$3")
+		sg_check "$1: $2:$3, closed on the backend: $got" \
+			test "$got" = refused
+	done
+}
+
+# sg_gw_refuse_burst LABEL ADDR PORT: five connections to ADDR:PORT,
+# closed on the backend, as fast as one process makes them: none
+# succeeds. A gateway that lets one SYN a second through to a closed
+# port answers the others itself.
+sg_gw_refuse_burst()
+{
+	local res ok
+
+	res=$(ip netns exec "$SG_GW_CLI" python3 "$SG_LIB_DIR/legit_client.py" \
+		"$2" "$3" --count 5 --timeout 2)
+	ok=$(sg_json_int ok <<<"$res")
+	sg_check "$1: 5 quick connections to $2:$3, none succeeds: $res" \
+		test "${ok:-x}" = 0
+}
+
+# sg_gw_protect_end LABEL OPENED: the end of the flood: in mode always
+# the gateway opened exactly OPENED connections and refused some for the
+# closed port itself, the flood got cookies, and the conntrack table
+# stayed below $SG_GW_CT_LIMIT throughout.
+sg_gw_protect_end()
+{
+	local label=$1 opened refused validated cookies
+
+	opened=$(sg_gw_delta gateway_opened)
+	validated=$(sg_gw_delta cookies_validated)
+	refused=$(sg_gw_delta gateway_refused)
+	sg_gw_flood_off
+	cookies=$(sg_gw_delta gateway_cookies)
+	sg_info "$label: gateway cookies +${cookies:-?}, learned +$(sg_gw_delta gateway_learned), cookies_sent +$(sg_gw_delta cookies_sent); in mode always: opened +${opened:-?}, cookies_validated +${validated:-?}, refused +${refused:-?}"
+	sg_check "$label: in mode always the gateway opened $2 connections (+${opened:-?})" \
+		test "${opened:-x}" = "$2"
+	sg_check "$label: the gateway refused connections to the closed port itself (+${refused:-?})" \
+		sg_between "${refused:-0}" 1 1000000
+	sg_check "$label: the flood got gateway cookies (+${cookies:-?})" \
+		sg_between "${cookies:-0}" 1000 1000000000
+	if ((SG_GW_PEAK < SG_GW_CT_LIMIT)); then
+		sg_pass "$label: conntrack peak $SG_GW_PEAK/$SG_GW_CT_MAX, below $SG_GW_CT_LIMIT"
+	else
+		sg_fail "$label: conntrack reached $SG_GW_PEAK/$SG_GW_CT_MAX"
+	fi
+	sg_info "$label: $((SECONDS - SG_GW_START)) s with synguard"
 }
 
 # ---------------------------------------------------------------------------
