@@ -25,6 +25,10 @@ DEFENCES = ["none", "kernel_cookies", "nft_synproxy", "synguard_always",
             "synguard_auto"]
 DEFENCES += [d + "_conntrack" for d in DEFENCES]
 EXTRA = ["kernel_cookies_2"]
+# A forwarded, DNATed service (run.py's gateway rows): reported in a table
+# of their own, and in results.json beside the defences.
+GATEWAY = ["gw_none", "gw_nft_synproxy", "gw_synguard_auto"]
+GW_EXTRA = ["gw_synguard_always"]
 # Every SYN dropped in raw prerouting: the cost of receiving one (CPU per
 # SYN only). Each defence's cost above it is taken within each run.
 FLOOR = "floor"
@@ -34,6 +38,8 @@ BASE = "kernel_cookies"
 MAIN_KINDS = ("cpu", "ladder", "saturate", "calibrate")
 BUSY_DEFENCES = ["kernel_cookies", "synguard_auto"]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+GW_COUNTERS = ["gateway_cookies", "gateway_opened", "gateway_refused",
+               "gateway_learned"]
 
 
 def median(vals):
@@ -55,7 +61,7 @@ def summarise(raw):
     pts = raw["points"]
     mem = raw.get("memory", {})
     out = {}
-    for d in [FLOOR] + DEFENCES + EXTRA:
+    for d in [FLOOR] + DEFENCES + EXTRA + GATEWAY + GW_EXTRA:
         mine = [p for p in pts
                 if p["defence"] == d and p["kind"] in MAIN_KINDS]
         if not mine:
@@ -94,6 +100,10 @@ def summarise(raw):
                 "gen_pps": rnd(median(p["gen"]["pps"] for p in ps)),
                 "handled_pps": rnd(median(p["handled_pps"] for p in ps)),
                 "conntrack": rnd(median(p["conntrack"] for p in ps)),
+                "conntrack_peak": rnd(median(p.get("conntrack_peak")
+                                             for p in ps)),
+                "sg": {k: rnd(median(p["sg"].get(k) for p in ps))
+                       for k in GW_COUNTERS if k in ps[0]["sg"]},
             }
         if sat:
             p = sat[0]
@@ -436,11 +446,66 @@ def table(raw, s):
     return "\n".join(lines)
 
 
+def gw_table(raw, s):
+    """The gateway rows: CPU per SYN, capacity, and at each legit point the
+    clients' success and the host's conntrack peak."""
+    cap = raw.get("kernel_capacity_calibrated")
+    gc = raw["config"].get("gateway_config", {})
+    rates = [round(m * cap) for m in gc.get("legit_points",
+                                             raw["config"]["legit_points"])]
+    rungs = gc.get("rungs", raw["config"]["rungs"])
+    ctmax = raw["config"]["conntrack_max"]
+    head = ["forwarded service", "CPU ns/SYN", "above floor", "capacity pps"]
+    head += ["legit @%d pps (conntrack peak)" % r for r in rates]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] * len(head)) + "|"]
+    for d in GATEWAY + GW_EXTRA:
+        if d not in s:
+            continue
+        v = s[d]
+        capt = fmt(v["capacity_pps"])
+        if v["capacity_pps"] == 0:
+            capt = "< %d" % round(rungs[0] * cap)
+        if v["capacity_limited_runs"]:
+            capt += " (%d†)" % v["capacity_limited_runs"]
+        row = [d, fmt(v["cpu_ns_per_syn"]), fmt(v["cpu_above_floor"]), capt]
+        for r in rates:
+            x = v["legit"].get(r)
+            row.append("%s (%s/%d)" % (legit_cell(x), fmt(x["conntrack_peak"]),
+                                       ctmax) if x else "-")
+        lines.append("| " + " | ".join(row) + " |")
+    sg = [(r, x["sg"]) for r, x in
+          sorted(s.get("gw_synguard_auto", {}).get("legit", {}).items())
+          if x.get("sg")]
+    lines += ["", "The server's namespace as a Docker host: %s. The flood "
+              "and the clients at the published port; the backend's echo "
+              "server answers. The ladder's rungs: %s x the kernel's "
+              "capacity. gw_none: no defence on the host (the "
+              "backend's tcp_syncookies=1); gw_nft_synproxy: raw notrack "
+              "for SYNs from outside, `ct state invalid,untracked synproxy "
+              "mss 1460 wscale 7 timestamp sack-perm` in %s, "
+              "nf_conntrack_tcp_loose=0; gw_synguard_auto (_always): synguard "
+              "loaded in auto (always), gateway mode on. CPU per SYN includes "
+              "whatever the backend spends on the SYNs that reach it (its "
+              "receive processing runs on the same CPU). Conntrack peak: "
+              "the host's table, sampled every 0.1 s during each point, of "
+              "nf_conntrack_max." % (
+                  gc.get("topology", "?"),
+                  ", ".join("%g" % m for m in rungs),
+                  " and ".join(gc.get("synproxy_chains", ["?"])))]
+    if sg:
+        lines += ["gw_synguard_auto's counters at each rung: " +
+                  "; ".join("@%d pps %s" % (r, ", ".join(
+                      "%s +%s" % (k, fmt(n)) for k, n in c.items()))
+                      for r, c in sg) + "."]
+    return "\n".join(lines)
+
+
 def gen_table(s):
     lines = ["| defence | offered pps | generator sent pps | server received "
              "pps | lost | server CPU busy | generator outran server |",
              "|---|---|---|---|---|---|---|"]
-    for d in DEFENCES + EXTRA:
+    for d in DEFENCES + EXTRA + GATEWAY + GW_EXTRA:
         v = s.get(d, {}).get("saturation")
         if v:
             lines.append("| %s | %d | %d | %d | %d | %d%% | %s |" % (
@@ -598,10 +663,12 @@ def markdown(raw, s, g, info, args, b=None):
             cfg["rungs"][-1],
             "",
             gen_table(s),
-            "",
-            "Goals:",
-            "",
         ]
+        if any(d in s for d in GATEWAY + GW_EXTRA):
+            lines += ["", "A forwarded service (gateway rows): medians of "
+                      "%d runs, the same flood, clients and ladder." %
+                      cfg["runs"], "", gw_table(raw, s)]
+        lines += ["", "Goals:", ""]
         for x in g:
             lines.append("- %s %s: %s" % ("MET" if x["met"] else "MISSED",
                                           x["goal"], x["measured"]))
@@ -678,10 +745,20 @@ def results_json(raw, s, g, info, b=None):
     details = {d: {k: v for k, v in s[d].items()} for d in s}
     for d, v in b.items():
         details.setdefault(d, {})["busy"] = v
+    gateway = {d: {
+        "cpu_ns_per_syn": s[d]["cpu_ns_per_syn"],
+        "cpu_ns_per_syn_above_floor": s[d]["cpu_above_floor"],
+        "capacity_pps": s[d]["capacity_pps"],
+        "legit_success": {str(r): x["success"]
+                          for r, x in s[d]["legit"].items()},
+        "conntrack_peak": {str(r): x["conntrack_peak"]
+                           for r, x in s[d]["legit"].items()},
+    } for d in GATEWAY + GW_EXTRA if d in s}
     return {
         "kernel": raw["kernel"],
         "timestamp": raw.get("finished", raw["updated"]),
         "defences": defences,
+        "gateway": gateway,
         "units": {"cpu_ns_per_syn": "ns of softirq time on the server's "
                   "CPU per SYN received",
                   "cpu_ns_per_syn_above_floor": "cpu_ns_per_syn minus that "
@@ -705,7 +782,11 @@ def results_json(raw, s, g, info, b=None):
                   "kernel's) sent during legitimate load only: false "
                   "positives",
                   "legit_load_connections": "legitimate-load connections "
-                  "that succeeded, of those started"},
+                  "that succeeded, of those started",
+                  "gateway": "a DNATed service behind this host (the "
+                  "gateway rows), figures as the defences'; conntrack_peak: "
+                  "offered flood pps -> the host's conntrack entries at "
+                  "most during the point"},
         "conditions": dict(info, **{
             "runs": raw["config"]["runs"],
             "kernel_capacity_pps": raw.get("kernel_capacity_calibrated"),
@@ -755,7 +836,8 @@ def main():
     print(md)
 
     full = (raw["config"]["runs"] >= 5 and all(d in s for d in DEFENCES) and
-            raw["config"].get("busy", "1") == "1")
+            raw["config"].get("busy", "1") == "1" and
+            all(d in s for d in GATEWAY))
     if args.benchmarks and full and os.path.exists(args.benchmarks):
         with open(args.benchmarks) as f:
             text = f.read()
@@ -767,7 +849,7 @@ def main():
             print("report: figures written to %s" % args.benchmarks)
     elif args.benchmarks:
         print("report: not a full run (BENCH_RUNS >= 5, every defence, "
-              "the busy-server rows); "
+              "the busy-server rows, the gateway rows); "
               "%s left as it is" % args.benchmarks)
     return 0 if plotted else 1
 

@@ -48,6 +48,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 REPO = os.environ["SYNGUARD_REPO"]
@@ -59,6 +60,13 @@ LEGIT = os.path.join(REPO, "bench", "legit.py")
 LOAD = os.path.join(REPO, "selftests", "legit_load.py")
 
 ATT, CLI, SRV = "sgb-att", "sgb-cli", "sgb-srv"
+# The gateway rows: srv as a Docker host that publishes PORT by DNAT to a
+# backend namespace behind a veth, a container's echo server on BE_PORT:
+#
+#   cli --> srv eth0 10.0.1.2:8080 --DNAT, forward--> gw0 172.31.0.1
+#                                        -- eth0 172.31.0.2:80 be
+BE = "sgb-be"
+GW_IF, GW_IP, BE_IP, BE_PORT = "gw0", "172.31.0.1", "172.31.0.2", 80
 SPOOF = "10.128.0.0/9"
 PORT = 8080
 BACKLOG = 1024
@@ -75,6 +83,18 @@ EXTRA = ["kernel_cookies_2"]
 # says), CPU per SYN only: no client gets through, so no capacity ladder.
 FLOOR = "floor"
 
+# The gateway rows (BENCH_GATEWAY): a forwarded, DNATed service, the
+# flood at the published port, with no defence on the host, nft synproxy,
+# and synguard's gateway mode. Reported beside the defences.
+GATEWAY = ["gw_none", "gw_nft_synproxy", "gw_synguard_auto"]
+# Measured only when BENCH_DEFENCES names them.
+GW_EXTRA = ["gw_synguard_always"]
+# Their ladder starts lower: forwarding, DNAT and a conntrack lookup cost
+# a SYN more than a local listener's answer (at half the kernel's
+# capacity the gateway's CPU is about full, whatever the defence).
+GW_RUNGS = [0.125, 0.25, 0.375, 0.5, 0.75, 1.0]
+GW_LEGIT_POINTS = [0.125, 0.25, 0.5]
+
 # Capacity ladder, in multiples of the kernel's capacity; the legitimate
 # client figures are read at LEGIT_POINTS.
 RUNGS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]
@@ -88,7 +108,8 @@ SG_KEYS = ["syn_received", "syn_passed", "cookies_sent", "cookies_validated",
            "halfopen_added", "table_full",
            # Read where the module has them (sg_stats() skips the rest).
            "halfopen_completed", "source_limit_hits", "listener_full",
-           "acks_unmatched"]
+           "acks_unmatched", "gateway_cookies", "gateway_opened",
+           "gateway_refused", "gateway_learned"]
 
 
 def env_cfg():
@@ -121,6 +142,9 @@ CT_MAX = cfg("BENCH_CT_MAX", 512, int)
 CAP_FIXED = cfg("BENCH_CAPACITY_PPS", 0.0)
 CPU_FRACTION = cfg("BENCH_CPU_FRACTION", 0.5)
 ONLY = [d for d in CFG.get("BENCH_DEFENCES", "").replace(",", " ").split() if d]
+# 1: the gateway rows after the defences in every run; 0: not; only: the
+# floor and the gateway rows and nothing else (no memory, no busy rows).
+GATEWAY_ON = CFG.get("BENCH_GATEWAY", "1") or "1"
 PASS = 0.99
 
 GEN = CFG.get("BENCH_GEN", "host")
@@ -369,14 +393,15 @@ def sg_load(*params):
 
 def ns_del_all():
     SERVER.stop()
+    BE_SERVER.stop()
     LEGIT_CLIENT.stop()
     for p in ANCHOR.values():
         p.kill()
         p.wait()
     ANCHOR.clear()
-    for ns in (ATT, CLI, SRV):
+    for ns in (BE, ATT, CLI, SRV):
         if os.path.exists("/run/netns/" + ns):
-            if GEN == "host":
+            if GEN == "host" and ns != BE:
                 # Hand the NIC back now, not when the namespace is gone
                 # (and under a name no other NIC has).
                 sh(["ip", "-n", ns, "link", "set", "eth0", "name", ns],
@@ -516,6 +541,28 @@ def topology():
     LEGIT_CLIENT.start()
 
 
+def gw_topology():
+    """The backend namespace, behind srv's gw0, once a topology."""
+    if BE in ANCHOR:
+        return
+    sh(["ip", "netns", "add", BE])
+    sh(["ip", "-n", BE, "link", "set", "lo", "up"])
+    sh(["ip", "link", "add", "sgbG", "netns", SRV, "type", "veth", "peer",
+        "name", "sgbB", "netns", BE])
+    sh(["ip", "-n", SRV, "link", "set", "sgbG", "name", GW_IF])
+    sh(["ip", "-n", BE, "link", "set", "sgbB", "name", "eth0"])
+    for ns, dev, addr in ((SRV, GW_IF, GW_IP + "/24"),
+                          (BE, "eth0", BE_IP + "/24")):
+        sysctl(ns, **{"net__ipv6__conf__%s__disable_ipv6" % dev: 1})
+        sh(["ip", "-n", ns, "addr", "add", addr, "dev", dev])
+        sh(["ip", "-n", ns, "link", "set", dev, "up"])
+    sh(["ip", "-n", BE, "route", "add", "default", "via", GW_IP])
+    wait_up(SRV, GW_IF)
+    wait_up(BE, "eth0")
+    ANCHOR[BE] = subprocess.Popen(["ip", "netns", "exec", BE, "sleep",
+                                   "infinity"])
+
+
 def srv_mac():
     return sh(["cat", "/sys/class/net/%s/address" % SRV_IF],
               ns=SRV).strip()
@@ -551,6 +598,58 @@ table inet sgb_synproxy {
 """ % (PORT, PORT)
 
 
+# The gateway rows' host: Docker's nat rules for a published port (DNAT
+# in nat prerouting, and in nat output for the host's own connections),
+# and its forward filter with the conntrack rules.
+NFT_GW = """
+table ip sgb_gw {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		fib daddr type local tcp dport %(port)d dnat to %(be)s:%(bport)d
+	}
+	chain output {
+		type nat hook output priority -100; policy accept;
+		ip daddr != 127.0.0.0/8 fib daddr type local tcp dport %(port)d dnat to %(be)s:%(bport)d
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		ct state invalid drop
+		ip daddr %(be)s tcp dport %(bport)d ct state new accept
+		iifname "%(gw)s" accept
+	}
+}
+""" % {"port": PORT, "be": BE_IP, "bport": BE_PORT, "gw": GW_IF}
+
+# SYNPROXY for forwarded traffic: SYNs from outside not tracked, and
+# what conntrack cannot place (untracked SYNs, the cookie ACK with
+# tcp_loose=0) to synproxy, ahead of the forward filter. An untracked
+# packet is never NATed, so the SYN and the ACK for a DNATed port stay
+# addressed to the host and arrive at input, not forward: the rule is in
+# both (GW_SYNPROXY_CHAINS). synproxy's own SYN to the server, sent from
+# the host, is DNATed in nat output.
+NFT_GW_SYNPROXY_HEAD = """
+table ip sgb_gw_synproxy {
+	chain prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		iifname != { "lo", "%s" } tcp dport %d tcp flags & (syn | ack) == syn notrack
+	}
+""" % (GW_IF, PORT)
+NFT_GW_SYNPROXY_CHAIN = """
+	chain %s {
+		type filter hook %s priority filter - 1; policy accept;
+		ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+		ct state invalid drop
+	}
+"""
+
+
+def nft_gw_synproxy():
+    chains = CFG.get("BENCH_GW_SYNPROXY_CHAINS", "input forward").split()
+    return NFT_GW_SYNPROXY_HEAD + "".join(
+        NFT_GW_SYNPROXY_CHAIN % (c, c) for c in chains) + "}\n"
+
+
 NFT_FLOOR = """
 table inet sgb_floor {
 	chain prerouting {
@@ -563,31 +662,44 @@ table inet sgb_floor {
 
 def defence_setup(name):
     """Configure srv for a defence, undoing whatever the last one set up;
-    returns whether conntrack is on."""
-    base = name.replace("_conntrack", "")
+    returns whether conntrack is on. A gateway row (gw_*) makes srv the
+    gateway to the backend, and its echo server the one point() uses."""
+    global ECHO
+    gw = name.startswith("gw_")
+    base = name[len("gw_"):] if gw else name.replace("_conntrack", "")
     ct = name.endswith("_conntrack")
     SERVER.stop()
+    BE_SERVER.stop()
     sg_unload()
     rules = "flush ruleset\n"
-    if base == "nft_synproxy":
-        rules += NFT_SYNPROXY
-    if base == FLOOR:
-        rules += NFT_FLOOR
-    if ct:
-        rules += NFT_FW
+    if gw:
+        gw_topology()
+        rules += NFT_GW
+        if base == "nft_synproxy":
+            rules += nft_gw_synproxy()
+    else:
+        if base == "nft_synproxy":
+            rules += NFT_SYNPROXY
+        if base == FLOOR:
+            rules += NFT_FLOOR
+        if ct:
+            rules += NFT_FW
     r = subprocess.run(["ip", "netns", "exec", SRV, "nft", "-f", "-"],
                        input=rules, text=True, capture_output=True)
     if r.returncode:
         raise RuntimeError("nft: " + r.stderr)
     sh(["conntrack", "-F"], ns=SRV, check=False)
-    sysctl(SRV, net__ipv4__tcp_syncookies={"none": 0,
-                                          "kernel_cookies_2": 2}.get(base, 1))
+    sysctl(SRV, net__ipv4__ip_forward=int(gw))
+    ECHO = BE_SERVER if gw else SERVER
+    # A gateway's own cookies are for its own listeners: it has none here.
+    sysctl(SRV, net__ipv4__tcp_syncookies=1 if gw else {
+        "none": 0, "kernel_cookies_2": 2}.get(base, 1))
     if os.path.exists("/proc/%d/net/stat/nf_conntrack" % ANCHOR[SRV].pid):
         sysctl(SRV, net__netfilter__nf_conntrack_tcp_loose=int(
             base != "nft_synproxy"))
     if base.startswith("synguard_"):
         sg_load("mode=" + base[len("synguard_"):])
-    return ct or base == "nft_synproxy"
+    return ct or gw or base == "nft_synproxy"
 
 
 def wait_listen(ns, port, secs):
@@ -603,19 +715,20 @@ def wait_listen(ns, port, secs):
 class Server:
     """The echo server; restarted between points to drop its SYN queue."""
 
-    def __init__(self):
+    def __init__(self, ns=SRV, port=PORT):
+        self.ns, self.port = ns, port
         self.p = None
 
     def start(self):
         self.stop()
         self.p = subprocess.Popen(
-            ["ip", "netns", "exec", SRV, "taskset", "-c", str(HK_CPU),
+            ["ip", "netns", "exec", self.ns, "taskset", "-c", str(HK_CPU),
              "socat", "TCP4-LISTEN:%d,reuseaddr,fork,backlog=%d" %
-             (PORT, BACKLOG), "PIPE"],
+             (self.port, BACKLOG), "PIPE"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        if not wait_listen(SRV, PORT, 4):
-            raise RuntimeError("echo server did not start")
+        if not wait_listen(self.ns, self.port, 4):
+            raise RuntimeError("echo server did not start in " + self.ns)
 
     def stop(self):
         if self.p:
@@ -628,6 +741,10 @@ class Server:
 
 
 SERVER = Server()
+# The container's, behind the gateway (the gateway rows).
+BE_SERVER = Server(BE, BE_PORT)
+# The one the clients reach through PORT: defence_setup() picks it.
+ECHO = SERVER
 
 
 class LegitClient:
@@ -782,15 +899,39 @@ def quiesce(limit=5.0):
 
 def reset(ct):
     """A fresh listener (no SYN queue) and, with conntrack, no entries."""
-    SERVER.start()
+    ECHO.start()
     if ct:
         sh(["conntrack", "-F"], ns=SRV, check=False)
 
 
+class CtPeak(threading.Thread):
+    """The largest conntrack count of srv, sampled every 0.1 s from this
+    process (on the housekeeping CPU) until stopped."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            self.peak = max(self.peak, ct_count(SRV))
+            self.done.wait(0.1)
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        return max(self.peak, ct_count(SRV))
+
+
 def point(rate, ct, legit=True, secs=None):
-    """A flood at rate (0: flat out); legitimate clients during it."""
+    """A flood at rate (0: flat out); legitimate clients during it. On a
+    gateway row the conntrack peak during the flood too."""
     reset(ct)
+    peak = CtPeak() if ECHO is BE_SERVER else None
     a = snapshot()
+    if peak:
+        peak.start()
     fl = flood_start(rate)
     res = None
     if legit:
@@ -801,6 +942,8 @@ def point(rate, ct, legit=True, secs=None):
     quiesce()
     b = snapshot()
     m = measure(a, b, gen, ct)
+    if peak:
+        m["conntrack_peak"] = peak.stop()
     m["rate"] = int(rate)
     m["legit"] = res
     if res and res["success"] < PASS:
@@ -818,6 +961,8 @@ def fmt_point(m):
     if m["legit"]:
         s += ", legit %d/%d p99 %s ms" % (m["legit"]["ok"], m["legit"]["total"],
                                          m["legit"]["p99_ms"])
+    if "conntrack_peak" in m:
+        s += ", conntrack peak %d" % m["conntrack_peak"]
     return s
 
 
@@ -892,9 +1037,12 @@ def ladder(defence, run, ct, cap):
     A rung the harness could not deliver ends the ladder: from there on
     the generator or QEMU, not the server, would be measured."""
     capacity, failed, limited = 0, False, False
-    for mult in RUNGS:
-        if failed and mult not in LEGIT_POINTS:
-            if mult > max(LEGIT_POINTS):
+    rungs, points = RUNGS, LEGIT_POINTS
+    if defence in GATEWAY + GW_EXTRA:
+        rungs, points = GW_RUNGS, GW_LEGIT_POINTS
+    for mult in rungs:
+        if failed and mult not in points:
+            if mult > max(points):
                 break
             continue
         rate = round(mult * cap)
@@ -1397,12 +1545,33 @@ def main():
         "syn": "IPv4, options MSS/SACK/TS/WS, random source in %s, "
                "random sport/seq" % SPOOF,
         "user_hz": USER_HZ, "busy": BUSY,
-        "module_rev": CFG.get("BENCH_MODULE_REV")}
+        "module_rev": CFG.get("BENCH_MODULE_REV"),
+        "gateway": GATEWAY_ON}
     if BUSY not in ("0", "1", "only"):
         log("bench: BENCH_BUSY is 0, 1 or only")
         return 1
+    if GATEWAY_ON not in ("0", "1", "only"):
+        log("bench: BENCH_GATEWAY is 0, 1 or only")
+        return 1
+    if BUSY == "only" and GATEWAY_ON == "only":
+        log("bench: BENCH_BUSY=only and BENCH_GATEWAY=only exclude each other")
+        return 1
     only_busy = BUSY == "only"
-    if BUSY != "0":
+    only_gw = GATEWAY_ON == "only"
+    busy_mode = "0" if only_gw else BUSY
+    RAW["config"]["busy"] = busy_mode
+    if GATEWAY_ON != "0":
+        RAW["config"]["gateway_config"] = {
+            "defences": GATEWAY,
+            "topology": "client -> srv %s:%d, DNAT (nat prerouting and "
+                        "output, as Docker) -> veth -> backend %s:%d; srv's "
+                        "forward filter: policy drop, ct state rules" % (
+                            SRV_IP, PORT, BE_IP, BE_PORT),
+            "synproxy_chains": CFG.get("BENCH_GW_SYNPROXY_CHAINS",
+                                       "input forward").split(),
+            "synproxy_tcp_loose": 0,
+            "rungs": GW_RUNGS, "legit_points": GW_LEGIT_POINTS}
+    if busy_mode != "0":
         RAW["config"]["busy_config"] = {
             "defences": BUSY_DEFENCES, "runs": min(RUNS, BUSY_RUNS),
             "flood_s": DETECT_SECS,
@@ -1413,11 +1582,17 @@ def main():
     topology()
     MAC = srv_mac()
 
-    defences = [FLOOR] + [d for d in DEFENCES + EXTRA if not ONLY or d in ONLY]
+    gws = []
+    if GATEWAY_ON != "0":
+        gws = GATEWAY + [d for d in GW_EXTRA if d in ONLY]
+    defences = [FLOOR] + [d for d in DEFENCES + EXTRA + gws
+                          if not ONLY or d in ONLY]
     if only_busy:
         defences = []
+    if only_gw:
+        defences = [FLOOR] + [d for d in gws if not ONLY or d in ONLY]
     t0 = time.monotonic()
-    if cfg("BENCH_MEMORY", 1, int) and not only_busy:
+    if cfg("BENCH_MEMORY", 1, int) and not only_busy and not only_gw:
         memory()
     save()
 
@@ -1428,12 +1603,12 @@ def main():
     cpu_rate = round(CPU_FRACTION * cap)
     RAW["cpu_rate"] = cpu_rate or None
     rates = DETECT_RATES or [DETECT_SLOW, cpu_rate]
-    if BUSY != "0":
+    if busy_mode != "0":
         RAW["config"]["busy_config"]["detect_rates"] = rates
     save()
     log("phase 2: %d runs of %s%s; CPU cost at %d pps" %
         (RUNS, " ".join(defences),
-         "" if BUSY == "0" else " busy (flood at %s pps)" %
+         "" if busy_mode == "0" else " busy (flood at %s pps)" %
          " and ".join(str(r) for r in rates), cpu_rate))
 
     for run in range(1, RUNS + 1):
@@ -1444,7 +1619,7 @@ def main():
             if d in EXTRA and run > 1:
                 continue
             ct = defence_setup(d)
-            SERVER.start()
+            ECHO.start()
             m = point(cpu_rate, ct, legit=False)
             record(d, run, "cpu", m)
             if d == FLOOR:
@@ -1458,7 +1633,7 @@ def main():
             log("  %-24s run %d capacity %d pps%s" %
                 (d, run, c, " (generator-limited)" if limited else ""))
             save()
-        if BUSY != "0" and run <= BUSY_RUNS:
+        if busy_mode != "0" and run <= BUSY_RUNS:
             busy(run, rates)
         sg_unload()
         log("run %d done after %ds" % (run, time.monotonic() - t0))

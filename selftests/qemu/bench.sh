@@ -7,8 +7,9 @@
 # check.sh does, runs bench/run.py inside, and turns what it measured into
 # bench/results.json, bench/results.md and bench/legit_success.png, and
 # rewrites the figures in BENCHMARKS.md. That is for a full run
-# (BENCH_RUNS >= 5, every defence, the busy-server rows); any other run
-# leaves them alone and reports into build/bench/<kver>/report/.
+# (BENCH_RUNS >= 5, every defence, the busy-server rows, the gateway
+# rows); any other run leaves them alone and reports into
+# build/bench/<kver>/report/.
 #
 # The flood comes from the host: tools/synflood.c runs natively, at the
 # guest's word (bench/hostflood.py, over a virtio-serial port), and
@@ -25,7 +26,10 @@
 #   KVER=6.12                  kernel series (or a full release) to boot
 #   BENCH_RUNS=5               repetitions of every measurement
 #   BENCH_DEFENCES="a b"       only these defences (names as in results.json,
-#                              plus kernel_cookies_2 for tcp_syncookies=2);
+#                              plus kernel_cookies_2 for tcp_syncookies=2,
+#                              and the gateway rows' gw_none,
+#                              gw_nft_synproxy, gw_synguard_auto, and
+#                              gw_synguard_always, measured only if named);
 #                              floor, the reference, is measured regardless
 #   BENCH_SECS=2               seconds of legitimate clients per flood point
 #   BENCH_CPU_SECS=3           seconds of flood per CPU-cost point
@@ -54,6 +58,22 @@
 #   BENCH_LOAD_RATE=300, BENCH_LOAD_SECS=8, BENCH_LOAD_DELAY_MS=500
 #                              selftests/legit_load.py's rate, length and
 #                              the client's netem delay (legitimate only)
+#   BENCH_GATEWAY=1            gateway rows: a service this host DNATs and
+#                              forwards to (a backend namespace, as a
+#                              Docker container), the flood at the
+#                              published port; CPU per SYN, capacity,
+#                              legitimate success and the host's conntrack
+#                              peak for no defence, nft synproxy and
+#                              synguard's gateway mode (about 2.5 min a
+#                              run); 0: skip them; only: nothing else
+#                              (the floor apart: no memory, no busy rows,
+#                              no other defence)
+#   BENCH_GW_SYNPROXY_CHAINS="input forward"
+#                              the chains of the gateway's synproxy rule.
+#                              An untracked SYN is never NATed: for a
+#                              DNATed port it arrives at input, and with
+#                              "forward" alone the host's own TCP resets
+#                              it (every client fails)
 #   BENCH_GUEST_SCRIPT=FILE    run this Python script in the guest instead
 #                              of bench/run.py (for experiments; it can
 #                              import run and reuse its pieces)
@@ -227,7 +247,8 @@ fi
 
 # Only a full run replaces the recorded figures; any other goes to build/.
 report="$out/report"
-if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" && "${BENCH_BUSY:-1}" == 1 ]]; then
+if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" && "${BENCH_BUSY:-1}" == 1 &&
+	"${BENCH_GATEWAY:-1}" == 1 && -z "${BENCH_GW_SYNPROXY_CHAINS:-}" ]]; then
 	report="$repo/bench"
 fi
 mkdir -p "$report"
