@@ -29,9 +29,10 @@
  *
  * A segment of the client that arrives before the backend has answered
  * is dropped (acks_unmatched) and sent again: the client's window is
- * zero until then. Its zero-window probe sends the SYN again. Only forwarded traffic that conntrack tracks is
- * handled: without conntrack there is no table to protect, the backend
- * answers its own SYNs, and no sequence numbers could be translated.
+ * zero until then. Its zero-window probe sends the SYN again. Only
+ * forwarded traffic that conntrack tracks is handled: without conntrack
+ * there is no table to protect, the backend answers its own SYNs, and no
+ * sequence numbers could be translated.
  */
 
 #include <linux/ip.h>
@@ -407,15 +408,16 @@ unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
  * its timestamp plus the offset. A backend that answered with a SYN
  * cookie of its own (its listener's queue overflowed) decodes window
  * scale, SACK and ECN from that echo, and gets them wrong. This runs just
- * before that hook and takes the offset off first. The ACK is the only
- * segment in the original direction conntrack has not seen, so its
- * entry is still in SYN_RECV.
+ * before that hook and takes the offset off first. That ACK is the only
+ * segment of such a connection this host makes in the client's
+ * direction: the client's own are forwarded.
  */
-static unsigned int sg_gw_server_ack(struct sk_buff *skb)
+static unsigned int sg_gw_server_ack(struct sk_buff *skb,
+				     unsigned int thoff)
 {
 	const struct nf_conn_synproxy *synproxy;
 	enum ip_conntrack_info ctinfo;
-	unsigned int thoff, optlen;
+	unsigned int optlen;
 	struct nf_conn *ct;
 	struct tcphdr *th;
 	u32 old, new;
@@ -426,11 +428,9 @@ static unsigned int sg_gw_server_ack(struct sk_buff *skb)
 	    nf_ct_protonum(ct) != IPPROTO_TCP)
 		return NF_ACCEPT;
 	synproxy = nfct_synproxy(ct);
-	if (!synproxy || !synproxy->tsoff ||
-	    READ_ONCE(ct->proto.tcp.state) != TCP_CONNTRACK_SYN_RECV)
+	if (!synproxy || !synproxy->tsoff)
 		return NF_ACCEPT;
 
-	thoff = skb_transport_offset(skb);
 	if (skb_ensure_writable(skb, thoff + sizeof(*th)))
 		return NF_DROP;
 	th = (struct tcphdr *)(skb->data + thoff);
@@ -457,15 +457,17 @@ unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
 {
 	if (skb->skb_iif || ip_hdr(skb)->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
-	return sg_gw_server_ack(skb);
+	return sg_gw_server_ack(skb, skb_network_offset(skb) + ip_hdrlen(skb));
 }
 
 unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
+	/* nf_synproxy_core's segments carry no extension headers. */
 	if (skb->skb_iif || ipv6_hdr(skb)->nexthdr != IPPROTO_TCP)
 		return NF_ACCEPT;
-	return sg_gw_server_ack(skb);
+	return sg_gw_server_ack(skb, skb_network_offset(skb) +
+				sizeof(struct ipv6hdr));
 }
 
 /*
