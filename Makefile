@@ -23,7 +23,7 @@ SMOKE_KVERS ?= 6.1-cloud deb@6.12-cloud 6.1-rt 6.12-rt
 endif
 endif
 OLDEST_TESTS ?= flood_conntrack,cookie_transfer
-SMOKE_TESTS ?= flood_conntrack,cookie_transfer,unload_flood
+SMOKE_TESTS ?= flood_conntrack,unload_flood
 ALL_KVERS = 6.1 6.12 6.1-oldest 6.12-oldest 6.1-cloud deb@6.12-cloud 6.1-rt \
 	6.12-rt
 FUZZ_SECONDS ?= 60
