@@ -592,6 +592,9 @@ static void sg_gw_prepare(struct sg_synack *sa, const struct sg_pkt *pkt,
 		.wscale = be->wscale,
 		.tsecr = sa->in.tsval,
 	};
+	if (sa->in.saw_tstamp)
+		sa->out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa->in, sa->ecn_ok) +
+				sg_gw_ts_offset();
 	sa->window = 0;
 }
 
@@ -645,10 +648,6 @@ static int sg_gw_reply_v4(struct sg_net *sn, struct sk_buff *skb,
 			      sizeof(struct iphdr) - sizeof(struct tcphdr));
 		mss = sa.in.mss ?: TCP_MSS_DEFAULT;
 		sa.cookie = __cookie_v4_init_sequence(&fiph, &fth, &mss);
-		if (sa.in.saw_tstamp)
-			sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in,
-						    sa.ecn_ok) +
-				       sg_gw_ts_offset();
 	}
 
 	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr));
@@ -708,10 +707,6 @@ static int sg_gw_reply_v6(struct sg_net *sn, struct sk_buff *skb,
 		mss = sa.in.mss ?: IPV6_MIN_MTU - sizeof(struct ipv6hdr) -
 				   sizeof(struct tcphdr);
 		sa.cookie = __cookie_v6_init_sequence(&fip6h, &fth, &mss);
-		if (sa.in.saw_tstamp)
-			sa.out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa.in,
-						    sa.ecn_ok) +
-				       sg_gw_ts_offset();
 	}
 
 	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr));

@@ -234,9 +234,7 @@ static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
 
 	sg_gw_view(ct, &pkt->t);
 	if (th->rst) {
-		if (mode != SYNGUARD_MODE_ALWAYS &&
-		    sg_halfopen_reset(sn, &pkt->t))
-			sg_stat_inc(sn, HALFOPEN_RESET);
+		sg_rst(sn, &pkt->t, mode);
 		return NF_ACCEPT;
 	}
 	if (th->syn && !th->ack && !th->fin)

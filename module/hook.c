@@ -369,15 +369,20 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	return NF_DROP;
 }
 
+/* A RST from the client ends its half-open, if one is tracked. */
+void sg_rst(struct sg_net *sn, const struct sg_tuple *t, u32 mode)
+{
+	if (mode != SYNGUARD_MODE_ALWAYS && sg_halfopen_reset(sn, t))
+		sg_stat_inc(sn, HALFOPEN_RESET);
+}
+
 static unsigned int sg_classify(struct sg_net *sn, struct sk_buff *skb,
 				const struct sg_pkt *pkt, u32 mode)
 {
 	const struct tcphdr *th = pkt->th;
 
 	if (th->rst) {
-		if (mode != SYNGUARD_MODE_ALWAYS &&
-		    sg_halfopen_reset(sn, &pkt->t))
-			sg_stat_inc(sn, HALFOPEN_RESET);
+		sg_rst(sn, &pkt->t, mode);
 		return NF_ACCEPT;
 	}
 	/* SYN+FIN and friends are the kernel's to discard. */
