@@ -326,9 +326,7 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 	struct sg_dest d;
 	int ret;
 
-	if (th->syn || th->rst || !th->ack || skb_nfct(skb) ||
-	    time_after_eq(jiffies, READ_ONCE(sn->last_gw_cookie) +
-				   TCP_SYNCOOKIE_VALID))
+	if (th->syn || th->rst || !th->ack || skb_nfct(skb))
 		return NF_ACCEPT;
 	sg_gw_dest(&pkt->t, &d);
 	if (!sg_backend_cookies_out(sn->net, &d))
@@ -373,6 +371,17 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * Every segment this host receives passes here: nothing is parsed unless
+ * gateway cookies went out in the last two minutes.
+ */
+static bool sg_gw_cookies_out(const struct sg_net *sn, u32 mode)
+{
+	return sg_gateway_on(sn, mode) &&
+	       time_before(jiffies, READ_ONCE(sn->last_gw_cookie) +
+				    TCP_SYNCOOKIE_VALID);
+}
+
 unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -380,7 +389,7 @@ unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	if (!sg_gateway_on(sn, mode) || sg_pkt_v4(skb, &pkt))
+	if (!sg_gw_cookies_out(sn, mode) || sg_pkt_v4(skb, &pkt))
 		return NF_ACCEPT;
 	return sg_gw_ack(sn, skb, &pkt);
 }
@@ -392,8 +401,8 @@ unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	/* The gateway's SYNs carry no extension headers: neither do ACKs. */
-	if (!sg_gateway_on(sn, mode) ||
+	/* Only ACKs without extension headers are checked for cookies. */
+	if (!sg_gw_cookies_out(sn, mode) ||
 	    ipv6_hdr(skb)->nexthdr != IPPROTO_TCP || sg_pkt_v6(skb, &pkt))
 		return NF_ACCEPT;
 	return sg_gw_ack(sn, skb, &pkt);
