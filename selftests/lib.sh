@@ -1085,14 +1085,36 @@ sg_echo_bulk()
 }
 
 # sg_gw_bulk LABEL ADDR PORT: $SG_GW_BULK_KB KiB each way through one
-# connection to the echo server at ADDR:PORT, intact.
+# connection to the echo server at ADDR:PORT, intact. The client's side
+# of it is captured (tcpdump, SYNs left out: the flood's go the same
+# way); when the transfer fails, its first and last segments are shown.
 sg_gw_bulk()
 {
-	local start=$SECONDS
+	local start=$SECONDS pcap="$SG_TMPDIR/bulk.pcap" td=
 
+	if command -v tcpdump >/dev/null; then
+		ip netns exec "$SG_GW_CLI" tcpdump -ni any -U -s 128 -w "$pcap" \
+			"tcp port $3 and tcp[tcpflags] & tcp-syn == 0" \
+			2>/dev/null &
+		td=$!
+		sleep 1
+	fi
 	sg_check "$1: $SG_GW_BULK_KB KiB each way through $2:$3 intact" \
 		sg_echo_bulk "$SG_GW_CLI" "$2" "$3" "$SG_GW_BULK_KB"
+	local rc=$?
 	sg_info "$1: the transfer took $((SECONDS - start)) s"
+	[[ -n "$td" ]] || return "$rc"
+	sleep 1
+	kill "$td" 2>/dev/null
+	wait "$td" 2>/dev/null
+	if ((rc)); then
+		sg_info "$1: the client's side, first and last segments:"
+		tcpdump -nr "$pcap" 2>/dev/null | head -n 12
+		echo ...
+		tcpdump -nr "$pcap" 2>/dev/null | tail -n 12
+	fi
+	rm -f "$pcap"
+	return "$rc"
 }
 
 # sg_tcpinfo_agree SERVER_JSON CLIENT_JSON MSS: whether both ends of a

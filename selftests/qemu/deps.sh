@@ -19,7 +19,7 @@ SYNGUARD_DEPS=(
 	qemu-system-x86 busybox-static cpio xz-utils kmod python3 python3-yaml
 	# userspace tools, and what the selftests run inside the guest
 	libmnl-dev pkg-config
-	iproute2 nftables hping3 socat conntrack ethtool procps
+	iproute2 nftables hping3 socat conntrack ethtool procps tcpdump
 	coreutils util-linux psmisc sparse
 )
 
