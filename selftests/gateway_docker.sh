@@ -76,17 +76,8 @@ ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1 ||
 	{ echo "FAIL: ip_forward"; exit "$ksft_fail"; }
 sg_gw_wscales "$CLI" "$CTR" || { echo "FAIL: tcp_rmem"; exit "$ksft_fail"; }
 
-# Docker loads br_netfilter: what crosses the bridge goes through the
-# IPv4 hooks at the bridge too.
-BRNF_LOADED=0
-if [[ ! -d /sys/module/br_netfilter ]]; then
-	if modprobe br_netfilter 2>/dev/null; then
-		BRNF_LOADED=1
-	else
-		sg_info "no br_netfilter: the bridge's traffic skips the IPv4 hooks"
-	fi
-fi
-ip netns exec "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null
+# Docker loads br_netfilter (sg_gw_br_netfilter).
+sg_gw_br_netfilter "$HOST"
 
 # The filter table, as Docker's FORWARD with the conntrack rules.
 ip netns exec "$HOST" nft -f - <<NFT || { echo "FAIL: nft filter"; exit "$ksft_fail"; }

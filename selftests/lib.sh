@@ -1084,6 +1084,23 @@ sg_echo_bulk()
 	return "$rc"
 }
 
+# sg_gw_br_netfilter NS: br_netfilter loaded, as container hosts have it,
+# and bridge-nf-call-iptables on in NS: what crosses a bridge goes
+# through the IPv4 hooks there too. BRNF_LOADED=1 if this loaded it.
+BRNF_LOADED=0
+sg_gw_br_netfilter()
+{
+	if [[ ! -d /sys/module/br_netfilter ]]; then
+		if modprobe br_netfilter 2>/dev/null; then
+			BRNF_LOADED=1
+		else
+			sg_info "no br_netfilter: the bridge's traffic skips the IPv4 hooks"
+		fi
+	fi
+	ip netns exec "$1" sysctl -qw net.bridge.bridge-nf-call-iptables=1 \
+		2>/dev/null
+}
+
 # sg_gw_bulk LABEL ADDR PORT: $SG_GW_BULK_KB KiB each way through one
 # connection to the echo server at ADDR:PORT, intact. The client's side
 # of it is captured (tcpdump, SYNs left out: the flood's go the same
