@@ -27,6 +27,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "cookie.h"
+#include "portstat.h"
 #include "tcpopt.h"
 
 /* What one SYN-ACK will carry, worked out before it is built. */
@@ -524,7 +525,7 @@ unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 		return NF_DROP;
 
 	sg_stat_inc(sn, COOKIES_SENT);
-	this_cpu_inc(sn->stats->port_sent[sg_port_slot(pkt->t.dport)]);
+	sg_port_count(sn, pkt->t.dport, SG_PORT_SENT);
 	/* Shared by every CPU: write it once a tick, not once a SYN. */
 	now = jiffies;
 	if (READ_ONCE(sn->last_cookie) != now)
@@ -749,7 +750,7 @@ unsigned int sg_cookie_gateway(struct sg_net *sn, struct sk_buff *skb,
 
 	sg_stat_inc(sn, COOKIES_SENT);
 	sg_stat_inc(sn, GATEWAY_COOKIES);
-	this_cpu_inc(sn->stats->port_sent[sg_port_slot(dport)]);
+	sg_port_count(sn, dport, SG_PORT_SENT);
 	now = jiffies;
 	if (READ_ONCE(sn->last_gw_cookie) != now)
 		WRITE_ONCE(sn->last_gw_cookie, now);

@@ -52,6 +52,7 @@
 #include "gateway.h"
 #include "hook.h"
 #include "policy.h"
+#include "portstat.h"
 #include "tcpopt.h"
 
 static bool sg_gateway_on(const struct sg_net *sn, u32 mode)
@@ -178,6 +179,7 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
+	sg_port_count(sn, pkt->t.dport, SG_PORT_SYN);
 	if (!sg_port_protected(sn, pkt->t.dport) ||
 	    sg_source_allowed(sn, &pkt->t))
 		goto pass;
@@ -363,7 +365,7 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 	}
 	sg_stat_inc(sn, COOKIES_VALIDATED);
 	sg_stat_inc(sn, GATEWAY_OPENED);
-	this_cpu_inc(sn->stats->port_validated[sg_port_slot(d.port)]);
+	sg_port_count(sn, d.port, SG_PORT_VALIDATED);
 
 	/* Conntrack creates the entry from the template, with its extensions. */
 	nf_conntrack_get(&snet->tmpl->ct_general);

@@ -44,6 +44,7 @@
 #include "halfopen.h"
 #include "hook.h"
 #include "policy.h"
+#include "portstat.h"
 
 static const struct in6_addr *sg_in6(const __be32 *a)
 {
@@ -219,11 +220,13 @@ static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 		if (!sg_halfopen_count_reaches(sn,
 					       READ_ONCE(sn->cfg.table_size) / 2))
 			return false;
+		sg_policy_table_full(sn);
 		sg_policy_enter(sn, SYNGUARD_REASON_TABLE_FULL);
 		sg_policy_rearm(sn);
 		return true;
 	case SG_HO_SOURCE_LIMIT:
 		sg_stat_inc(sn, SOURCE_LIMIT_HITS);
+		sg_policy_source_limited(sn, &pkt->t);
 		return true;
 	}
 	return false;
@@ -252,6 +255,7 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	struct sock *lsk;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
+	sg_port_count(sn, pkt->t.dport, SG_PORT_SYN);
 
 	/* Not ours to judge: never tracked, never limited, never a cookie. */
 	if (!sg_port_protected(sn, pkt->t.dport) ||
@@ -342,7 +346,7 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	if (sg_cookie_ack_valid(skb, pkt)) {
 		tcp_synq_overflow(lsk);
 		sg_stat_inc(sn, COOKIES_VALIDATED);
-		this_cpu_inc(sn->stats->port_validated[sg_port_slot(th->dest)]);
+		sg_port_count(sn, th->dest, SG_PORT_VALIDATED);
 		return NF_ACCEPT;
 	}
 	/*

@@ -18,6 +18,7 @@
 #include "hook.h"
 #include "netlink.h"
 #include "policy.h"
+#include "portstat.h"
 #include "sysfs.h"
 #include "version.h"
 
@@ -57,9 +58,13 @@ static int __net_init sg_net_init(struct net *net)
 	if (!sn->stats)
 		return -ENOMEM;
 
-	ret = sg_halfopen_init(sn);
+	ret = sg_portstat_init(sn);
 	if (ret)
 		goto err_free_stats;
+
+	ret = sg_halfopen_init(sn);
+	if (ret)
+		goto err_portstat;
 
 	sg_policy_init(sn);
 
@@ -86,6 +91,8 @@ err_hooks:
 err_gateway:
 	sg_policy_stop(sn);
 	sg_halfopen_destroy(sn);
+err_portstat:
+	sg_portstat_destroy(sn);
 err_free_stats:
 	free_percpu(sn->stats);
 	return ret;
@@ -118,6 +125,7 @@ static void __net_exit sg_net_exit(struct net *net)
 
 	sg_filter_destroy(sn);
 	sg_halfopen_destroy(sn);
+	sg_portstat_destroy(sn);
 	free_percpu(sn->stats);
 }
 

@@ -6,8 +6,13 @@
  * same family as a YNL spec.
  *
  * Every operation acts on the network namespace of the requesting socket
- * (netnsok). Operations that change state need CAP_NET_ADMIN in the user
- * namespace owning it (GENL_UNS_ADMIN_PERM). Each op has its own strict
+ * (netnsok). Operations that change state, and the dumps that show other
+ * users' connections (client addresses, 4-tuples, sequence numbers,
+ * forwarded services), need CAP_NET_ADMIN in the user namespace owning
+ * it (GENL_UNS_ADMIN_PERM); so does joining the "events" group. What any
+ * user may ask for costs bounded memory and time however much the
+ * namespace tracks: config, stats, the lists (at most 256 entries) and
+ * the per-port view (at most SG_PORTSTAT_KEPT ports). Each op has its own strict
  * policy: genetlink refuses any attribute the op does not list, and the
  * policy enforces every numeric range; what a policy cannot say is
  * checked here, with an extack message naming the attribute at fault.
@@ -31,8 +36,14 @@
 #include "halfopen.h"
 #include "netlink.h"
 #include "policy.h"
+#include "portstat.h"
 
 static struct genl_family sg_genl_family;
+
+/* Multicast groups, by index. */
+enum {
+	SG_MCGRP_EVENTS,
+};
 
 /*
  * Numeric limits, as in the spec's checks. The range tables are not
@@ -44,6 +55,8 @@ static struct genl_family sg_genl_family;
 #define SG_MIN_TIMEOUT		100U	/* milliseconds */
 #define SG_MAX_TIMEOUT		600000U
 #define SG_MAX_DUMP_LIMIT	65536U
+/* Half-opens the sources dump aggregates at most, 28 bytes each. */
+#define SG_SRC_DUMP_MAX		65536U
 
 static struct netlink_range_validation sg_high_range __ro_after_init = {
 	.min = 1, .max = SG_MAX_TABLE_SIZE,
@@ -114,6 +127,11 @@ static const struct nla_policy sg_allow_policy[SYNGUARD_A_ALLOW + 1] = {
 };
 
 static const struct nla_policy sg_sources_policy[SYNGUARD_A_LIMIT + 1] = {
+	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						   &sg_dump_limit_range),
+};
+
+static const struct nla_policy sg_port_stats_policy[SYNGUARD_A_LIMIT + 1] = {
 	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						   &sg_dump_limit_range),
 };
@@ -771,9 +789,13 @@ static int sg_nl_sources_start(struct netlink_callback *cb)
 	if (a && a[SYNGUARD_A_LIMIT])
 		limit = nla_get_u32(a[SYNGUARD_A_LIMIT]);
 
-	/* Room for what is tracked now and some growth during the walk. */
+	/*
+	 * Room for what is tracked now and some growth during the walk, up
+	 * to SG_SRC_DUMP_MAX: the walk reschedules, and what is sorted
+	 * stays a few milliseconds' work.
+	 */
 	cap = sg_halfopen_count(sn);
-	cap = min(cap + cap / 8 + 64, sg_halfopen_slots(sn));
+	cap = min3(cap + cap / 8 + 64, sg_halfopen_slots(sn), SG_SRC_DUMP_MAX);
 	d = kvzalloc(struct_size(d, s, cap), GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return -ENOMEM;
@@ -817,10 +839,152 @@ static int sg_nl_sources_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int sg_nl_sources_done(struct netlink_callback *cb)
+/* The per-port dump ----------------------------------------------- */
+
+static int sg_put_port(struct sk_buff *skb, const struct sg_port_view *v)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SYNGUARD_A_PORT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, SYNGUARD_A_PORT_NUM, v->port) ||
+	    nla_put_u32(skb, SYNGUARD_A_PORT_SYN_RATE, v->rate[SG_PORT_SYN]) ||
+	    nla_put_u32(skb, SYNGUARD_A_PORT_SENT_RATE,
+			v->rate[SG_PORT_SENT]) ||
+	    nla_put_u32(skb, SYNGUARD_A_PORT_VALIDATED_RATE,
+			v->rate[SG_PORT_VALIDATED]) ||
+	    nla_put_u64_64bit(skb, SYNGUARD_A_PORT_SYNS,
+			      v->total[SG_PORT_SYN], SYNGUARD_A_PORT_PAD) ||
+	    nla_put_u64_64bit(skb, SYNGUARD_A_PORT_COOKIES_SENT,
+			      v->total[SG_PORT_SENT], SYNGUARD_A_PORT_PAD) ||
+	    nla_put_u64_64bit(skb, SYNGUARD_A_PORT_COOKIES_VALIDATED,
+			      v->total[SG_PORT_VALIDATED],
+			      SYNGUARD_A_PORT_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A copy of the busiest ports, taken when the dump starts. */
+struct sg_port_dump {
+	unsigned int n, next;
+	struct sg_port_view v[SG_PORTSTAT_KEPT];
+};
+
+static int sg_nl_port_stats_start(struct netlink_callback *cb)
+{
+	struct sg_net *sn = sg_net(sock_net(cb->skb->sk));
+	struct nlattr **a = sg_genl_dump_attrs(cb);
+	u32 limit = SG_PORTSTAT_KEPT;
+	struct sg_port_dump *d;
+
+	if (a && a[SYNGUARD_A_LIMIT])
+		limit = min(limit, nla_get_u32(a[SYNGUARD_A_LIMIT]));
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	d->n = sg_portstat_top(sn, d->v, limit, false);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int sg_nl_port_stats_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct sg_port_dump *d = (struct sg_port_dump *)cb->args[0];
+	void *hdr;
+
+	for (; d->next < d->n; d->next++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &sg_genl_family,
+				  NLM_F_MULTI, SYNGUARD_CMD_GET_PORT_STATS);
+		if (!hdr)
+			break;
+		if (sg_put_port(skb, &d->v[d->next])) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}
+
+/* Also the sources dump's: both keep one allocation in args[0]. */
+static int sg_nl_dump_free(struct netlink_callback *cb)
 {
 	kvfree((void *)cb->args[0]);
 	return 0;
+}
+
+/* Events ------------------------------------------------------------ */
+
+/*
+ * Held while an event is sent, and while the family goes: the policy
+ * works of the namespaces still run for a moment after
+ * sg_netlink_exit(), and must not multicast to a group id the family
+ * gave back.
+ */
+static DEFINE_MUTEX(sg_event_lock);
+static bool sg_event_open;	/* under sg_event_lock */
+
+static int sg_fill_event(struct sk_buff *skb, const struct sg_event *ev)
+{
+	struct nlattr *nest;
+	struct sg_prefix p;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, SYNGUARD_A_EVENT);
+	if (!nest ||
+	    nla_put_u32(skb, SYNGUARD_A_EVENT_TYPE, ev->type) ||
+	    (ev->type == SYNGUARD_EVENT_COOKIE_MODE_ENTERED &&
+	     nla_put_u32(skb, SYNGUARD_A_EVENT_REASON, ev->reason)) ||
+	    nla_put_u32(skb, SYNGUARD_A_EVENT_SYN_RATE, ev->syn_rate) ||
+	    nla_put_u32(skb, SYNGUARD_A_EVENT_HALFOPEN, ev->halfopen) ||
+	    (ev->type == SYNGUARD_EVENT_COOKIE_MODE_LEFT &&
+	     nla_put_u32(skb, SYNGUARD_A_EVENT_DURATION, ev->duration)) ||
+	    ((ev->type == SYNGUARD_EVENT_TABLE_FULL ||
+	      ev->type == SYNGUARD_EVENT_SOURCE_LIMIT) &&
+	     nla_put_u32(skb, SYNGUARD_A_EVENT_COUNT, ev->count)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	if (ev->source) {
+		p = *ev->source;
+		sg_addr_mask(p.addr, p.len);
+		if (sg_put_prefix(skb, SYNGUARD_A_SOURCE, &p, NULL))
+			return -EMSGSIZE;
+	}
+	for (i = 0; i < ev->nports; i++)
+		if (sg_put_port(skb, &ev->ports[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+void sg_nl_event(struct sg_net *sn, const struct sg_event *ev)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	mutex_lock(&sg_event_lock);
+	if (!sg_event_open ||
+	    !genl_has_listeners(&sg_genl_family, sn->net, SG_MCGRP_EVENTS))
+		goto out;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &sg_genl_family, 0, SYNGUARD_CMD_EVENT);
+	if (!hdr || sg_fill_event(skb, ev)) {
+		nlmsg_free(skb);
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	/* -ESRCH: every listener left meanwhile. */
+	genlmsg_multicast_netns(&sg_genl_family, sn->net, skb, 0,
+				SG_MCGRP_EVENTS, GFP_KERNEL);
+out:
+	mutex_unlock(&sg_event_lock);
 }
 
 /* The half-open dump ----------------------------------------------- */
@@ -961,13 +1125,17 @@ static const struct genl_ops sg_genl_ops[] = {
 		.cmd = SYNGUARD_CMD_GET_SOURCES,
 		.start = sg_nl_sources_start,
 		.dumpit = sg_nl_sources_dump,
-		.done = sg_nl_sources_done,
+		.done = sg_nl_dump_free,
 		.policy = sg_sources_policy,
 		.maxattr = ARRAY_SIZE(sg_sources_policy) - 1,
+		/* Client addresses. */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
+		/* Other users' connections, with their sequence numbers. */
 		.cmd = SYNGUARD_CMD_GET_HALFOPEN,
 		.dumpit = sg_nl_halfopen_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SYNGUARD_CMD_PORTS_ADD,
@@ -1011,6 +1179,22 @@ static const struct genl_ops sg_genl_ops[] = {
 		.dumpit = sg_nl_backends_dump,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = SYNGUARD_CMD_GET_PORT_STATS,
+		.start = sg_nl_port_stats_start,
+		.dumpit = sg_nl_port_stats_dump,
+		.done = sg_nl_dump_free,
+		.policy = sg_port_stats_policy,
+		.maxattr = ARRAY_SIZE(sg_port_stats_policy) - 1,
+	},
+};
+
+/* Events name clients (a source at its limit): for the admin. */
+static const struct genl_multicast_group sg_mcgrps[] = {
+	[SG_MCGRP_EVENTS] = {
+		.name = SYNGUARD_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 /*
@@ -1024,16 +1208,29 @@ static struct genl_family sg_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = sg_genl_ops,
 	.n_ops = ARRAY_SIZE(sg_genl_ops),
+	.mcgrps = sg_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(sg_mcgrps),
 	.netnsok = true,
 	.parallel_ops = true,
 };
 
 int __init sg_netlink_init(void)
 {
-	return genl_register_family(&sg_genl_family);
+	int ret;
+
+	ret = genl_register_family(&sg_genl_family);
+	if (ret)
+		return ret;
+	mutex_lock(&sg_event_lock);
+	sg_event_open = true;
+	mutex_unlock(&sg_event_lock);
+	return 0;
 }
 
 void sg_netlink_exit(void)
 {
+	mutex_lock(&sg_event_lock);
+	sg_event_open = false;
+	mutex_unlock(&sg_event_lock);
 	genl_unregister_family(&sg_genl_family);
 }

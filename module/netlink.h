@@ -2,7 +2,28 @@
 #ifndef _SG_NETLINK_H
 #define _SG_NETLINK_H
 
+#include "synguard.h"
+
+struct sg_prefix;
+struct sg_port_view;
+
+/* One event for the "events" multicast group (SYNGUARD_CMD_EVENT). */
+struct sg_event {
+	u32 type;			/* enum synguard_event */
+	u32 reason;			/* entered */
+	u32 syn_rate;
+	u32 halfopen;
+	u32 duration;			/* left, seconds */
+	u32 count;			/* table full, source limit */
+	const struct sg_prefix *source;	/* source limit; host bits set */
+	const struct sg_port_view *ports;
+	unsigned int nports;
+};
+
 int sg_netlink_init(void);
 void sg_netlink_exit(void);
+
+/* From the policy work: sends @ev to the namespace's listeners. */
+void sg_nl_event(struct sg_net *sn, const struct sg_event *ev);
 
 #endif /* _SG_NETLINK_H */

@@ -41,14 +41,29 @@
  * come back; a flood's do not.
  *
  * In `monitor` the same state is kept and shown, but never acted upon.
+ *
+ * The work also tells: an event to the "events" multicast group of the
+ * namespace and a kernel log line when cookie mode starts (seen by the
+ * next run, within a second) and when it ends, with the busiest
+ * destination ports (portstat.c); an event when SYNs found the table
+ * full, and one naming a source prefix that reached its limit, each at
+ * most once a second, whatever the flood. The packet path only leaves
+ * a mark for it (sg_policy_table_full(), sg_policy_source_limited()).
+ * The log lines of all namespaces share one rate limit, for "entered"
+ * lines only: a "left" line is printed exactly when its "entered" line
+ * was, so that the log never shows a flood without its end.
  */
 
 #include <linux/jiffies.h>
+#include <linux/ratelimit.h>
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "filter.h"
 #include "halfopen.h"
+#include "netlink.h"
 #include "policy.h"
+#include "portstat.h"
 
 void sg_config_defaults(struct sg_config *cfg)
 {
@@ -91,6 +106,18 @@ void sg_policy_enter(struct sg_net *sn, u8 reason)
 		WRITE_ONCE(sn->reason, reason);
 		this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_ENTRIES]);
 	}
+}
+
+/* From the packet path: a source prefix holds its limit of half-opens. */
+void sg_policy_source_limited(struct sg_net *sn, const struct sg_tuple *t)
+{
+	if (atomic_read(&sn->limited_state) != SG_LIMITED_FREE ||
+	    atomic_cmpxchg(&sn->limited_state, SG_LIMITED_FREE,
+			   SG_LIMITED_WRITING) != SG_LIMITED_FREE)
+		return;
+	sn->limited_family = t->family;
+	memcpy(sn->limited_saddr, t->saddr, sizeof(sn->limited_saddr));
+	atomic_set_release(&sn->limited_state, SG_LIMITED_READY);
 }
 
 void sg_policy_rearm(struct sg_net *sn)
@@ -175,12 +202,152 @@ static void sg_policy_learn(struct sg_net *sn, u64 handshake_ms)
 	WRITE_ONCE(sn->halfopen_expected, sn->legit_x16 * 2 / 16);
 }
 
+/* Events and log lines ---------------------------------------------- */
+
+/* The busiest ports an event or a log line names. */
+#define SG_EVENT_PORTS 4
+
+/* "Entered" lines of all namespaces; see the top. */
+static DEFINE_RATELIMIT_STATE(sg_mode_log_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+static const char *sg_reason_name(u32 reason)
+{
+	switch (reason) {
+	case SYNGUARD_REASON_HALFOPENS:
+		return "halfopens";
+	case SYNGUARD_REASON_TABLE_FULL:
+		return "table_full";
+	}
+	return "none";
+}
+
+/* "8080 (25000/s), 22 (3/s)", or with @episode "8080 (1200 SYNs)". */
+static void sg_ports_line(char *buf, size_t size,
+			  const struct sg_port_view *v, unsigned int n,
+			  bool episode)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += scnprintf(buf + len, size - len, "%s%u (%llu%s)",
+				 i ? ", " : "", v[i].port,
+				 episode ? v[i].episode :
+					   (u64)v[i].rate[SG_PORT_SYN],
+				 episode ? " SYNs" : "/s");
+	if (!n)
+		scnprintf(buf, size, "none");
+}
+
+static void sg_policy_entered(struct sg_net *sn)
+{
+	struct sg_port_view v[SG_EVENT_PORTS];
+	struct sg_event ev = {
+		.type = SYNGUARD_EVENT_COOKIE_MODE_ENTERED,
+		.reason = READ_ONCE(sn->reason),
+		.syn_rate = sn->syn_rate,
+		.halfopen = sg_halfopen_count(sn),
+		.ports = v,
+	};
+	char ports[128];
+
+	/* The ports that had SYNs in the second it began. */
+	ev.nports = sg_portstat_top(sn, v, ARRAY_SIZE(v), false);
+	while (ev.nports && !v[ev.nports - 1].rate[SG_PORT_SYN])
+		ev.nports--;
+	sn->attack_reported = true;
+	sg_nl_event(sn, &ev);
+
+	sn->attack_logged = __ratelimit(&sg_mode_log_rs);
+	if (!sn->attack_logged)
+		return;
+	sg_ports_line(ports, sizeof(ports), v, ev.nports, false);
+	pr_info("net:[%u]: cookie mode entered (%s%s), %u SYN/s, %u half-open; busiest ports: %s\n",
+		sn->net->ns.inum, sg_reason_name(ev.reason),
+		READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_MONITOR ?
+		", monitor: no cookies sent" : "",
+		ev.syn_rate, ev.halfopen, ports);
+}
+
+static void sg_policy_left(struct sg_net *sn)
+{
+	struct sg_port_view v[SG_EVENT_PORTS];
+	struct sg_event ev = {
+		.type = SYNGUARD_EVENT_COOKIE_MODE_LEFT,
+		.syn_rate = sn->syn_rate,
+		.halfopen = sg_halfopen_count(sn),
+		.duration = (jiffies - sn->attack_since) / HZ,
+		.ports = v,
+	};
+	char ports[128];
+	unsigned int i;
+
+	ev.nports = sg_portstat_top(sn, v, ARRAY_SIZE(v), true);
+	/* The event's SYNS of a port are those of the episode (uAPI). */
+	for (i = 0; i < ev.nports; i++)
+		v[i].total[SG_PORT_SYN] = v[i].episode;
+	sn->attack_reported = false;
+	sg_nl_event(sn, &ev);
+
+	if (!sn->attack_logged)
+		return;
+	sn->attack_logged = false;
+	sg_ports_line(ports, sizeof(ports), v, ev.nports, true);
+	pr_info("net:[%u]: cookie mode left after %u s, %llu cookies sent, %llu validated; busiest ports: %s\n",
+		sn->net->ns.inum, ev.duration,
+		sg_stat_sum(sn, SG_STAT_COOKIES_SENT) - sn->attack_sent,
+		sg_stat_sum(sn, SG_STAT_COOKIES_VALIDATED) -
+		sn->attack_validated, ports);
+}
+
+/* Cookie mode began since the last run: its episode starts now. */
+static void sg_policy_episode_start(struct sg_net *sn)
+{
+	sn->attack_since = jiffies;
+	sn->attack_sent = sg_stat_sum(sn, SG_STAT_COOKIES_SENT);
+	sn->attack_validated = sg_stat_sum(sn, SG_STAT_COOKIES_VALIDATED);
+	sg_portstat_episode_start(sn);
+}
+
+/* The table-full and source-limit events, at most one each a second. */
+static void sg_policy_limits(struct sg_net *sn)
+{
+	u64 full = sg_policy_delta(sn, SG_STAT_TABLE_FULL);
+	u64 limited = sg_policy_delta(sn, SG_STAT_SOURCE_LIMIT_HITS);
+	struct sg_event ev = {
+		.syn_rate = sn->syn_rate,
+		.halfopen = sg_halfopen_count(sn),
+	};
+	struct sg_prefix p = { };
+
+	if (READ_ONCE(sn->table_full_seen)) {
+		WRITE_ONCE(sn->table_full_seen, false);
+		ev.type = SYNGUARD_EVENT_TABLE_FULL;
+		ev.count = min_t(u64, full, U32_MAX);
+		sg_nl_event(sn, &ev);
+	}
+	if (atomic_read_acquire(&sn->limited_state) == SG_LIMITED_READY) {
+		p.family = sn->limited_family;
+		p.len = p.family == AF_INET ? READ_ONCE(sn->cfg.prefix4) :
+					      READ_ONCE(sn->cfg.prefix6);
+		memcpy(p.addr, sn->limited_saddr, sizeof(p.addr));
+		atomic_set_release(&sn->limited_state, SG_LIMITED_FREE);
+		ev.type = SYNGUARD_EVENT_SOURCE_LIMIT;
+		ev.count = min_t(u64, limited, U32_MAX);
+		ev.source = &p;
+		sg_nl_event(sn, &ev);
+	}
+}
+
 static void sg_policy_work(struct work_struct *work)
 {
 	struct sg_net *sn = container_of(to_delayed_work(work), struct sg_net,
 					 policy_work);
 	u64 sent, validated, handshake_ms;
 	unsigned int expired;
+	bool attack;
 
 	/* Off: the hooks count nothing, and nothing is tracked to expire. */
 	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)
@@ -202,9 +369,21 @@ static void sg_policy_work(struct work_struct *work)
 			 U32_MAX));
 	sg_policy_learn(sn, handshake_ms);
 
-	sg_policy_ports(sn, READ_ONCE(sn->under_attack));
+	/*
+	 * One look at the flag for the whole run: the packet path may set
+	 * it any time, and an end must never be decided, nor told, for a
+	 * start that was not.
+	 */
+	attack = READ_ONCE(sn->under_attack);
+	sg_policy_ports(sn, attack);
+	if (attack && !sn->attack_reported)
+		sg_policy_episode_start(sn);
+	sg_portstat_second(sn, attack);
+	if (attack && !sn->attack_reported)
+		sg_policy_entered(sn);
+	sg_policy_limits(sn);
 
-	if (READ_ONCE(sn->under_attack)) {
+	if (attack) {
 		if (sn->unanswered_rate < READ_ONCE(sn->cfg.syn_rate_low) &&
 		    sg_halfopen_count(sn) <= READ_ONCE(sn->cfg.halfopen_low) +
 					     READ_ONCE(sn->halfopen_expected))
@@ -217,6 +396,7 @@ static void sg_policy_work(struct work_struct *work)
 			WRITE_ONCE(sn->under_attack, false);
 			sn->calm_seconds = 0;
 			this_cpu_inc(sn->stats->c[SG_STAT_COOKIE_MODE_EXITS]);
+			sg_policy_left(sn);
 		}
 	}
 out:
@@ -236,4 +416,9 @@ void sg_policy_init(struct sg_net *sn)
 void sg_policy_stop(struct sg_net *sn)
 {
 	cancel_delayed_work_sync(&sn->policy_work);
+	/* The namespace or the module goes: a flood told of is over. */
+	if (sn->attack_logged)
+		pr_info("net:[%u]: cookie mode left: synguard stops in this namespace\n",
+			sn->net->ns.inum);
+	sn->attack_logged = false;
 }

@@ -3,12 +3,28 @@
 #define _SG_POLICY_H
 
 #include "synguard.h"
+#include "halfopen.h"
 
 void sg_config_defaults(struct sg_config *cfg);
 void sg_policy_init(struct sg_net *sn);
 void sg_policy_stop(struct sg_net *sn);
 void sg_policy_enter(struct sg_net *sn, u8 reason);
 void sg_policy_rearm(struct sg_net *sn);
+void sg_policy_source_limited(struct sg_net *sn, const struct sg_tuple *t);
+
+/* sg_net.limited_state */
+enum {
+	SG_LIMITED_FREE,
+	SG_LIMITED_WRITING,
+	SG_LIMITED_READY,
+};
+
+/* From the packet path: a SYN found the table full (not a collision). */
+static inline void sg_policy_table_full(struct sg_net *sn)
+{
+	if (!READ_ONCE(sn->table_full_seen))
+		WRITE_ONCE(sn->table_full_seen, true);
+}
 
 static inline bool sg_under_attack(const struct sg_net *sn)
 {

@@ -14,6 +14,8 @@
 struct sg_halfopen;
 struct sg_ports;
 struct sg_allow;
+struct sg_port_cpu;
+struct sg_portstat;
 
 /*
  * Settings of one network namespace. The packet path reads each field
@@ -39,6 +41,9 @@ struct sg_net {
 	struct net *net;
 	struct sg_config cfg;
 	struct sg_stats __percpu *stats;
+	/* Per destination port (portstat.c): made at init, never replaced. */
+	struct sg_port_cpu __percpu *port_hits;
+	struct sg_portstat *portstat;
 
 	/*
 	 * The table is replaced (resize) under @lock and freed after an RCU
@@ -64,6 +69,7 @@ struct sg_net {
 	bool under_attack;
 	u8 reason;			/* enum synguard_reason */
 	u32 halfopen_expected;		/* see policy.c */
+	u32 port_gen;			/* the second, for portstat.c */
 	/*
 	 * Port slots (sg_port_slot()) exempt from cookie mode because
 	 * their cookies come back: set by the policy work, cleared by it
@@ -74,6 +80,19 @@ struct sg_net {
 	/* Written at most once a jiffy by the CPUs sending cookies. */
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
 	unsigned long last_gw_cookie;	/* ...for forwarded SYNs */
+
+	/*
+	 * What the packet path saw for the policy work to send as events
+	 * (policy.c), each written at most once a second: table_full_seen
+	 * when a SYN found the table full, limited_* one source prefix at
+	 * its limit, claimed by moving limited_state from SG_LIMITED_FREE
+	 * with cmpxchg and handed over with a release store of
+	 * SG_LIMITED_READY; the work frees it once sent.
+	 */
+	bool table_full_seen;
+	u8 limited_family;
+	atomic_t limited_state;
+	__be32 limited_saddr[4];
 
 	/*
 	 * SYNs to gateway destinations not learned yet that may still pass
@@ -94,6 +113,11 @@ struct sg_net {
 	u32 unanswered_rate;		/* cookies not validated (shown) */
 	u32 calm_seconds;
 	u32 expire_cursor;		/* sg_halfopen_expire() resumes here */
+	bool attack_reported;		/* the entered event went out */
+	bool attack_logged;		/* ...and its log line: so does the left */
+	unsigned long attack_since;	/* jiffies */
+	u64 attack_sent;		/* cookies_sent when it began */
+	u64 attack_validated;		/* cookies_validated when it began */
 
 	struct mutex lock;		/* config writers, table and filter swaps */
 	struct list_head list;		/* on sg_nets, under sg_nets_lock */

@@ -5,8 +5,17 @@
  *
  * Every operation acts on the network namespace of the sending socket.
  * SET_CONFIG, PORTS_ADD/DEL and ALLOW_ADD/DEL need CAP_NET_ADMIN in the
- * user namespace that owns it. Requests are parsed strictly: an attribute
- * an operation does not list is refused.
+ * user namespace that owns it, and so do the dumps that show other
+ * users' connections: GET_SOURCES (client addresses), GET_HALFOPEN
+ * (4-tuples and sequence numbers) and GET_BACKENDS. The rest (config,
+ * stats, the port lists, GET_PORT_STATS) is open to any user: each reply
+ * is bounded in size, whatever the namespace tracks. Requests are parsed
+ * strictly: an attribute an operation does not list is refused.
+ *
+ * Events go to the multicast group SYNGUARD_MCGRP_EVENTS of the
+ * namespace they happened in; joining it needs CAP_NET_ADMIN there too
+ * (a source-limit event names a client). The policy work sends them, at
+ * most one of each kind a second per namespace; see SYNGUARD_CMD_EVENT.
  *
  * Attribute trees, per command (type, then the request or reply it is in):
  *
@@ -59,7 +68,8 @@
  *       SYNGUARD_A_STATS_HALFOPEN_CURRENT	u64
  *     SYNGUARD_A_STATE				nest (as in GET_CONFIG)
  *
- * SYNGUARD_CMD_GET_SOURCES (dump), largest first
+ * SYNGUARD_CMD_GET_SOURCES (dump, admin), largest first; a table holding
+ * more than 65536 half-opens is summarised from the first 65536 met
  *   request:
  *     SYNGUARD_A_LIMIT				u32 (optional: top N)
  *   reply, one message per source:
@@ -69,7 +79,7 @@
  *       SYNGUARD_A_PREFIX_LEN			u8
  *       SYNGUARD_A_PREFIX_COUNT		u32
  *
- * SYNGUARD_CMD_GET_HALFOPEN (dump)
+ * SYNGUARD_CMD_GET_HALFOPEN (dump, admin)
  *   reply, one message per connection:
  *     SYNGUARD_A_HALFOPEN			nest
  *       SYNGUARD_A_HALFOPEN_FAMILY		u16
@@ -112,12 +122,52 @@
  * SYNGUARD_CMD_ALLOW_GET (do)
  *   reply: zero or more
  *     SYNGUARD_A_ALLOW				nest (as above)
+ *
+ * SYNGUARD_CMD_GET_PORT_STATS (dump): destination ports by SYNs, busiest
+ * first (last second's rate, then total); at most SYNGUARD_PORT_STATS
+ * ports are kept per namespace, see Documentation/synguard.rst
+ *   request:
+ *     SYNGUARD_A_LIMIT				u32 (optional: top N)
+ *   reply, one message per port:
+ *     SYNGUARD_A_PORT				nest
+ *       SYNGUARD_A_PORT_NUM			u16
+ *       SYNGUARD_A_PORT_SYN_RATE		u32 (SYNs last second)
+ *       SYNGUARD_A_PORT_SENT_RATE		u32 (cookies sent last second)
+ *       SYNGUARD_A_PORT_VALIDATED_RATE		u32 (cookies validated)
+ *       SYNGUARD_A_PORT_SYNS			u64 (since the port was kept)
+ *       SYNGUARD_A_PORT_COOKIES_SENT		u64
+ *       SYNGUARD_A_PORT_COOKIES_VALIDATED	u64
+ *
+ * SYNGUARD_CMD_EVENT (event), to SYNGUARD_MCGRP_EVENTS
+ *   message:
+ *     SYNGUARD_A_EVENT				nest
+ *       SYNGUARD_A_EVENT_TYPE			u32 (enum synguard_event)
+ *       SYNGUARD_A_EVENT_REASON		u32 (enum synguard_reason; entered)
+ *       SYNGUARD_A_EVENT_SYN_RATE		u32 (SYNs last second)
+ *       SYNGUARD_A_EVENT_HALFOPEN		u32 (tracked half-opens)
+ *       SYNGUARD_A_EVENT_DURATION		u32 (seconds in cookie mode; left)
+ *       SYNGUARD_A_EVENT_COUNT			u32 (SYNs refused; full, limit)
+ *     SYNGUARD_A_SOURCE			nest (source limit: the prefix)
+ *       SYNGUARD_A_PREFIX_FAMILY		u16
+ *       SYNGUARD_A_PREFIX_ADDR			binary (4 or 16 bytes)
+ *       SYNGUARD_A_PREFIX_LEN			u8
+ *     SYNGUARD_A_PORT				nest (cookie mode: busiest
+ *						ports, up to 4, busiest first;
+ *						left: SYNS counts the episode)
+ *       SYNGUARD_A_PORT_NUM			u16
+ *       SYNGUARD_A_PORT_SYN_RATE		u32
+ *       SYNGUARD_A_PORT_SENT_RATE		u32
+ *       SYNGUARD_A_PORT_VALIDATED_RATE		u32
+ *       SYNGUARD_A_PORT_SYNS			u64
+ *       SYNGUARD_A_PORT_COOKIES_SENT		u64
+ *       SYNGUARD_A_PORT_COOKIES_VALIDATED	u64
  */
 #ifndef _UAPI_LINUX_SYNGUARD_H
 #define _UAPI_LINUX_SYNGUARD_H
 
 #define SYNGUARD_FAMILY_NAME	"synguard"
 #define SYNGUARD_FAMILY_VERSION	1
+#define SYNGUARD_MCGRP_EVENTS	"events"
 
 enum synguard_mode {
 	SYNGUARD_MODE_OFF,	/* the hook does nothing */
@@ -143,6 +193,20 @@ enum synguard_reason {
 
 	__SYNGUARD_REASON_MAX,
 	SYNGUARD_REASON_MAX = (__SYNGUARD_REASON_MAX - 1)
+};
+
+/* Destination ports the per-port counters keep, per namespace. */
+#define SYNGUARD_PORT_STATS	64
+
+/* What happened (SYNGUARD_A_EVENT_TYPE). */
+enum synguard_event {
+	SYNGUARD_EVENT_COOKIE_MODE_ENTERED = 1,
+	SYNGUARD_EVENT_COOKIE_MODE_LEFT,
+	SYNGUARD_EVENT_TABLE_FULL,	/* SYNs found no slot, table half full */
+	SYNGUARD_EVENT_SOURCE_LIMIT,	/* a source prefix reached its limit */
+
+	__SYNGUARD_EVENT_MAX,
+	SYNGUARD_EVENT_MAX = (__SYNGUARD_EVENT_MAX - 1)
 };
 
 /* What the backends of a gateway destination agreed to (A_BACKEND_FLAGS). */
@@ -172,6 +236,8 @@ enum {
 	SYNGUARD_A_LIMIT,
 	SYNGUARD_A_GATEWAY,
 	SYNGUARD_A_BACKEND,
+	SYNGUARD_A_PORT,
+	SYNGUARD_A_EVENT,
 
 	__SYNGUARD_A_MAX,
 	SYNGUARD_A_MAX = (__SYNGUARD_A_MAX - 1)
@@ -273,6 +339,32 @@ enum {
 	SYNGUARD_A_BACKEND_MAX = (__SYNGUARD_A_BACKEND_MAX - 1)
 };
 
+enum {
+	SYNGUARD_A_PORT_PAD = 1,
+	SYNGUARD_A_PORT_NUM,
+	SYNGUARD_A_PORT_SYN_RATE,
+	SYNGUARD_A_PORT_SENT_RATE,
+	SYNGUARD_A_PORT_VALIDATED_RATE,
+	SYNGUARD_A_PORT_SYNS,
+	SYNGUARD_A_PORT_COOKIES_SENT,
+	SYNGUARD_A_PORT_COOKIES_VALIDATED,
+
+	__SYNGUARD_A_PORT_MAX,
+	SYNGUARD_A_PORT_MAX = (__SYNGUARD_A_PORT_MAX - 1)
+};
+
+enum {
+	SYNGUARD_A_EVENT_TYPE = 1,
+	SYNGUARD_A_EVENT_REASON,
+	SYNGUARD_A_EVENT_SYN_RATE,
+	SYNGUARD_A_EVENT_HALFOPEN,
+	SYNGUARD_A_EVENT_DURATION,
+	SYNGUARD_A_EVENT_COUNT,
+
+	__SYNGUARD_A_EVENT_MAX,
+	SYNGUARD_A_EVENT_MAX = (__SYNGUARD_A_EVENT_MAX - 1)
+};
+
 enum synguard_cmd {
 	SYNGUARD_CMD_GET_CONFIG = 1,
 	SYNGUARD_CMD_SET_CONFIG,
@@ -286,6 +378,8 @@ enum synguard_cmd {
 	SYNGUARD_CMD_ALLOW_DEL,
 	SYNGUARD_CMD_ALLOW_GET,
 	SYNGUARD_CMD_GET_BACKENDS,
+	SYNGUARD_CMD_GET_PORT_STATS,
+	SYNGUARD_CMD_EVENT,
 
 	__SYNGUARD_CMD_MAX,
 	SYNGUARD_CMD_MAX = (__SYNGUARD_CMD_MAX - 1)
