@@ -11,7 +11,9 @@ __X_MAX/X_MAX) and compares it with include/uapi/linux/synguard.h:
 names, values and order. A flags definition may be #defines in the
 header instead of an enum: each must then have the spec's value. The attribute trees drawn in the header's
 comment must give each attribute the spec's type and each command the
-spec's request and reply attributes, do or dump, and admin permission.
+spec's request and reply attributes, do or dump, and admin permission;
+an event (a notification) the attributes of its message. Each constant
+and multicast group must be #defined with the spec's value or name.
 In the module, every policy entry must have the spec's type, every op
 the spec's do/dump and permission, and the stats attributes must follow
 the counters of module/stats.h.
@@ -188,15 +190,16 @@ def header_tree(text):
         if cm:
             names = re.findall(r"SYNGUARD_CMD_\w+", cm.group(1))
             flags = [f.strip() for f in cm.group(2).split(",")]
-            kind = "dump" if "dump" in flags else "do"
+            kind = "dump" if "dump" in flags else \
+                "event" if "event" in flags else "do"
             current = []
             for n in names:
                 cmds[n] = {"kind": kind, "admin": "admin" in flags,
-                           "request": [], "reply": []}
+                           "request": [], "reply": [], "message": []}
                 current.append(n)
             section = None
             continue
-        sm = re.match(r"\s*(request|reply)\b", line)
+        sm = re.match(r"\s*(request|reply|message)\b", line)
         if sm and current:
             section = sm.group(1)
             continue
@@ -207,7 +210,7 @@ def header_tree(text):
                 cmds[n][section].append((depth, am.group(2), am.group(3)))
     # Depth relative to the section's first attribute.
     for c in cmds.values():
-        for sec in ("request", "reply"):
+        for sec in ("request", "reply", "message"):
             if c[sec]:
                 d0 = min(d for d, _, _ in c[sec])
                 c[sec] = [(0 if d == d0 else 1, a, t) for d, a, t in c[sec]]
@@ -280,6 +283,19 @@ def check_defines(spec, hdr_text):
     want_ver = str(spec.get("version", 1))
     if defs.get(ver, "").strip() != want_ver:
         err("%s is %s, the spec says %s" % (ver, defs.get(ver), want_ver))
+    for d in spec.get("definitions", []):
+        if d["type"] != "const":
+            continue
+        name = c_name("%s-%s" % (spec["name"], d["name"]))
+        got = defs.get(name, "").split("/*")[0].strip()
+        if got != str(d["value"]):
+            err("%s is %s in the header, %s by the spec"
+                % (name, got or "missing", d["value"]))
+    for g in spec.get("mcast-groups", {}).get("list", []):
+        name = c_name("%s-mcgrp-%s" % (spec["name"], g["name"]))
+        if defs.get(name, "").strip() != '"%s"' % g["name"]:
+            err("%s is %s, the spec's group is \"%s\""
+                % (name, defs.get(name), g["name"]))
 
 
 def check_tree(spec, hdr_text):
@@ -293,7 +309,7 @@ def check_tree(spec, hdr_text):
             err("the header's comment draws no tree for %s" % cmd)
             continue
         t = tree.pop(cmd)
-        kind = "dump" if "dump" in op else "do"
+        kind = "dump" if "dump" in op else "event" if "event" in op else "do"
         if t["kind"] != kind:
             err("%s: the comment says %s, the spec %s" % (cmd, t["kind"], kind))
         admin = "admin-perm" in op.get("flags", [])
@@ -301,9 +317,9 @@ def check_tree(spec, hdr_text):
             err("%s: admin permission is %s in the comment, %s in the spec"
                 % (cmd, t["admin"], admin))
         aprefix = set_prefix(spec, op.get("attribute-set", spec["name"]))
-        for sec in ("request", "reply"):
-            want = [aprefix + c_name(a) for a in
-                    op[kind].get(sec, {}).get("attributes", [])]
+        for sec in ("message",) if kind == "event" else ("request", "reply"):
+            body = op[kind] if kind == "event" else op[kind].get(sec, {})
+            want = [aprefix + c_name(a) for a in body.get("attributes", [])]
             got = [a for d, a, _ in t[sec] if d == 0]
             if sorted(got) != sorted(want):
                 err("%s %s: the comment lists %s, the spec %s"
@@ -366,6 +382,13 @@ def check_module(spec, moddir):
         kops[m.group(2)] = m.group(1)
     for op in ops["list"]:
         cmd = prefix + c_name(op["name"])
+        if "event" in op:
+            # Sent by the kernel, never requested: no genl_ops entry.
+            if kops.pop(cmd, None) is not None:
+                err("netlink.c: event %s has a genl_ops entry" % cmd)
+            if cmd not in code:
+                err("netlink.c: never sends event %s" % cmd)
+            continue
         body = kops.pop(cmd, None)
         if body is None:
             err("netlink.c: no genl_ops entry for %s" % cmd)
@@ -385,6 +408,10 @@ def check_module(spec, moddir):
                    "lists" if req else "has no"))
     for cmd in kops:
         err("netlink.c: op %s is not in the spec" % cmd)
+    for g in spec.get("mcast-groups", {}).get("list", []):
+        name = c_name("%s-mcgrp-%s" % (spec["name"], g["name"]))
+        if not re.search(r"\.name\s*=\s*%s\b" % name, code):
+            err("netlink.c: registers no multicast group %s" % name)
 
     if os.path.exists(stats_h):
         counters = re.findall(r"X\(\w+,\s*(\w+)\)", open(stats_h).read())

@@ -285,6 +285,8 @@ int ports_main(struct sg_nl *nl, int argc, char **argv)
 	};
 	static struct sg_range r[LIST_MAX];
 
+	if (argc >= 2 && !strcmp(argv[1], "top"))
+		return ports_top_main(nl, argc, argv);
 	return list_main(nl, &ports, r, argc, argv);
 }
 

@@ -34,9 +34,10 @@ static const struct {
 	{ "stats", stats_main, "stats" },
 	{ "sources", sources_main, "sources [top N]" },
 	{ "halfopen", halfopen_main, "halfopen" },
-	{ "ports", ports_main, "ports { add | del } RANGE... | ports { list | flush }" },
+	{ "ports", ports_main, "ports { add | del } RANGE... | ports { list | flush } | ports top [N]" },
 	{ "allow", allow_main, "allow { add | del } PREFIX... | allow { list | flush }" },
 	{ "backends", backends_main, "backends [show]" },
+	{ "monitor", monitor_main, "monitor" },
 };
 
 void sg_err(const char *fmt, ...)

@@ -64,6 +64,8 @@ int halfopen_main(struct sg_nl *nl, int argc, char **argv);
 int ports_main(struct sg_nl *nl, int argc, char **argv);
 int allow_main(struct sg_nl *nl, int argc, char **argv);
 int backends_main(struct sg_nl *nl, int argc, char **argv);
+int ports_top_main(struct sg_nl *nl, int argc, char **argv);
+int monitor_main(struct sg_nl *nl, int argc, char **argv);
 
 /* Lists used by show as well as by ports/allow list. */
 struct sg_range {
@@ -82,5 +84,32 @@ int ports_fetch(struct sg_nl *nl, void *r, int max);
 int allow_fetch(struct sg_nl *nl, void *p, int max);
 void ports_print(const void *r, int n);
 void allow_print(const void *p, int n);
+
+/*
+ * One destination port of the kernel's per-port view (portstat.c): the
+ * last second's rates and the totals since the kernel kept the port.
+ */
+struct sg_port_stat {
+	uint16_t port;
+	uint32_t syn_rate;		/* SYNs in the last second */
+	uint32_t sent_rate;		/* cookies sent in it */
+	uint32_t validated_rate;	/* cookies validated in it */
+	uint64_t syns;
+	uint64_t cookies_sent;
+	uint64_t cookies_validated;
+};
+
+/*
+ * Fetches the @max busiest destination ports of the current namespace
+ * into @p, busiest first (the last second's SYNs, then all of them);
+ * the kernel keeps at most SYNGUARD_PORT_STATS. Opens @nl if need be.
+ * Returns how many it stored, or -errno after printing why. Needs no
+ * privilege.
+ */
+int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max);
+/* One SYNGUARD_A_PORT nest into @p; -1 if incomplete. */
+int port_stat_parse(const struct nlattr *nest, struct sg_port_stat *p);
+/* @p as one JSON object (an array element). */
+void port_stat_json(const struct sg_port_stat *p);
 
 #endif /* SYNGUARDCTL_H */
