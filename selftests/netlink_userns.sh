@@ -11,7 +11,9 @@
 #     network namespace, and over nothing else
 #
 # In its namespace it changes the mode, the watermarks and the table
-# size; a table of 1048576 slots (about 51 MB) does not fit in its 32 MB,
+# size, and as that namespace's admin dumps its half-opens and sources
+# and joins its events group (elsewhere these need CAP_NET_ADMIN:
+# netlink_privacy.sh); a table of 1048576 slots (about 51 MB) does not fit in its 32 MB,
 # and is refused with ENOMEM, leaving the old table and settings as they
 # were (rather than memory no limit accounts for: any user could pin 51
 # MB of kernel memory per namespace it creates). Without the user
@@ -26,7 +28,7 @@ CG=$CGROOT/sg-userns-$$
 BIG=1048576
 
 sg_require_root
-sg_require_cmd setpriv unshare
+sg_require_cmd setpriv unshare timeout
 
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"
@@ -75,6 +77,9 @@ out=$(as_nobody unshare --user --map-root-user --net sh -c '
 	"$c" set mode always halfopen_high 200 halfopen_low 20 table_size 8192 &&
 		echo "set: ok"
 	"$c" set table_size "$big" 2>&1 && echo "big: ok"
+	"$c" halfopen && echo "halfopen: ok"
+	"$c" sources && echo "sources: ok"
+	timeout -s TERM 3 "$c" monitor; echo "monitor: $?"
 	"$c" show
 ' sh "$CTL" "$BIG" 2>&1)
 echo "$out"
@@ -94,6 +99,11 @@ sg_check "...refused as such" grep -q 'cannot allocate a table that size' <<<"$o
 sg_check "...and the old table stays ($(field table_size))" \
 	test "$(field table_size)" == 8192
 sg_info "$CG: $(tr '\n' ' ' <"$CG/memory.events")"
+sg_check "nobody dumps the half-opens of its own namespace" \
+	grep -q '^halfopen: ok$' <<<"$out"
+sg_check "...and its sources" grep -q '^sources: ok$' <<<"$out"
+sg_check "...and monitors its events until SIGTERM (124: timeout's)" \
+	grep -q '^monitor: 124$' <<<"$out"
 
 # Without a user namespace: the initial namespace is not nobody's.
 mode0=$("$CTL" show | sed -n 's/^mode: //p')
@@ -105,6 +115,12 @@ else
 fi
 sg_check "...whose mode is still $mode0" \
 	test "$("$CTL" show | sed -n 's/^mode: //p')" == "$mode0"
+if msg=$(as_nobody "$CTL" halfopen 2>&1); then
+	sg_fail "nobody dumped the initial namespace's half-opens"
+else
+	sg_check "...nor dump its half-opens ($msg)" \
+		grep -q 'Operation not permitted' <<<"$msg"
+fi
 
 # Root, with no limit, may have the big table.
 setup_ns BIGNS || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
