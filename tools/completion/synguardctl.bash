@@ -6,7 +6,7 @@ _synguardctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local objects="show set stats sources halfopen ports allow backends help"
+	local objects="show set stats sources halfopen ports allow backends monitor help"
 	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
 		halfopen_timeout table_size source_limit prefix4 prefix6 gateway"
 	local i obj="" nwords=0
@@ -58,7 +58,11 @@ _synguardctl()
 	backends)
 		((nwords == 1)) && COMPREPLY=($(compgen -W "show" -- "$cur"))
 		;;
-	ports | allow)
+	ports)
+		((nwords == 1)) &&
+			COMPREPLY=($(compgen -W "add del list flush top" -- "$cur"))
+		;;
+	allow)
 		((nwords == 1)) &&
 			COMPREPLY=($(compgen -W "add del list flush" -- "$cur"))
 		;;
