@@ -126,12 +126,8 @@ static const struct nla_policy sg_allow_policy[SYNGUARD_A_ALLOW + 1] = {
 	[SYNGUARD_A_ALLOW] = NLA_POLICY_NESTED(sg_prefix_policy),
 };
 
-static const struct nla_policy sg_sources_policy[SYNGUARD_A_LIMIT + 1] = {
-	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
-						   &sg_dump_limit_range),
-};
-
-static const struct nla_policy sg_port_stats_policy[SYNGUARD_A_LIMIT + 1] = {
+/* The dumps that take a top-N limit: sources, port stats. */
+static const struct nla_policy sg_dump_limit_policy[SYNGUARD_A_LIMIT + 1] = {
 	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 						   &sg_dump_limit_range),
 };
@@ -818,25 +814,47 @@ static int sg_nl_sources_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int sg_nl_sources_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * Sends entries *@next to @n - 1 of an array made when a dump started,
+ * one message each, as many as fit; @put writes entry @i of @arr.
+ */
+static int sg_dump_array(struct sk_buff *skb, struct netlink_callback *cb,
+			 u8 cmd, unsigned int *next, unsigned int n,
+			 int (*put)(struct sk_buff *skb, const void *arr,
+				    unsigned int i),
+			 const void *arr)
 {
-	struct sg_src_dump *d = (struct sg_src_dump *)cb->args[0];
 	void *hdr;
 
-	for (; d->next < d->n; d->next++) {
+	for (; *next < n; ++*next) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &sg_genl_family,
-				  NLM_F_MULTI, SYNGUARD_CMD_GET_SOURCES);
+				  NLM_F_MULTI, cmd);
 		if (!hdr)
 			break;
-		if (sg_put_prefix(skb, SYNGUARD_A_SOURCE, &d->s[d->next].p,
-				  &d->s[d->next].count)) {
+		if (put(skb, arr, *next)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
 	}
 	return skb->len;
+}
+
+static int sg_src_put(struct sk_buff *skb, const void *arr, unsigned int i)
+{
+	const struct sg_src_dump *d = arr;
+
+	return sg_put_prefix(skb, SYNGUARD_A_SOURCE, &d->s[i].p,
+			     &d->s[i].count);
+}
+
+static int sg_nl_sources_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sg_src_dump *d = (struct sg_src_dump *)cb->args[0];
+
+	return sg_dump_array(skb, cb, SYNGUARD_CMD_GET_SOURCES, &d->next, d->n,
+			     sg_src_put, d);
 }
 
 /* The per-port dump ----------------------------------------------- */
@@ -891,25 +909,20 @@ static int sg_nl_port_stats_start(struct netlink_callback *cb)
 	return 0;
 }
 
+static int sg_port_put(struct sk_buff *skb, const void *arr, unsigned int i)
+{
+	const struct sg_port_dump *d = arr;
+
+	return sg_put_port(skb, &d->v[i]);
+}
+
 static int sg_nl_port_stats_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	struct sg_port_dump *d = (struct sg_port_dump *)cb->args[0];
-	void *hdr;
 
-	for (; d->next < d->n; d->next++) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &sg_genl_family,
-				  NLM_F_MULTI, SYNGUARD_CMD_GET_PORT_STATS);
-		if (!hdr)
-			break;
-		if (sg_put_port(skb, &d->v[d->next])) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	return skb->len;
+	return sg_dump_array(skb, cb, SYNGUARD_CMD_GET_PORT_STATS, &d->next,
+			     d->n, sg_port_put, d);
 }
 
 /* Also the sources dump's: both keep one allocation in args[0]. */
@@ -1126,8 +1139,8 @@ static const struct genl_ops sg_genl_ops[] = {
 		.start = sg_nl_sources_start,
 		.dumpit = sg_nl_sources_dump,
 		.done = sg_nl_dump_free,
-		.policy = sg_sources_policy,
-		.maxattr = ARRAY_SIZE(sg_sources_policy) - 1,
+		.policy = sg_dump_limit_policy,
+		.maxattr = ARRAY_SIZE(sg_dump_limit_policy) - 1,
 		/* Client addresses. */
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -1184,8 +1197,8 @@ static const struct genl_ops sg_genl_ops[] = {
 		.start = sg_nl_port_stats_start,
 		.dumpit = sg_nl_port_stats_dump,
 		.done = sg_nl_dump_free,
-		.policy = sg_port_stats_policy,
-		.maxattr = ARRAY_SIZE(sg_port_stats_policy) - 1,
+		.policy = sg_dump_limit_policy,
+		.maxattr = ARRAY_SIZE(sg_dump_limit_policy) - 1,
 	},
 };
 
