@@ -33,7 +33,8 @@ ctl set cooldown 2 || { echo "FAIL: set cooldown"; exit "$ksft_fail"; }
 nsname=$(ip netns exec "$SRV" readlink /proc/self/ns/net)
 
 events="$SG_TMPDIR/events"
-ctl -j monitor >"$events" 2>"$SG_TMPDIR/monitor.err" &
+# Not through ctl(): $! must be synguardctl's own pid.
+"$CTL" -n "$SRV" -j monitor >"$events" 2>"$SG_TMPDIR/monitor.err" &
 monitor=$!
 
 sg_legit "$CLI" "$SRV_IP" "$LEGIT" 9 >"$SG_TMPDIR/legit" 2>&1 &
