@@ -296,20 +296,26 @@ sg_ns_stats()
 	((${#_sg_out[@]}))
 }
 
-# sg_keep_hooks: an input chain of our own (at synguard's hook, LOCAL_IN)
-# in this namespace, removed by sg_cleanup after the module. Under QEMU's
-# TCG, rewriting kernel text while another vCPU runs it can trap on the
-# int3 that text_poke_bp() plants (seen as "Oops: int3" in ip_rcv when
-# the last hook of a hook point went away and the nf_hooks_needed static
-# key was patched under flood). Real CPUs are not affected. A test that
-# takes synguard's hooks away while packets flow (rmmod, deleting a
-# namespace) keeps that key on with this, so that it exercises synguard
-# rather than the emulator.
+# sg_keep_hooks: a base chain of our own at every hook point synguard
+# uses (prerouting, input, forward, output, postrouting; IPv4 and IPv6),
+# removed by sg_cleanup after the module. Under QEMU's TCG, rewriting
+# kernel text while another vCPU runs it can trap on the int3 that
+# text_poke_bp() plants (seen as "Oops: int3" in ip_rcv, and in
+# hping3's sendto, when the last hook of a hook point went away and its
+# nf_hooks_needed static key was patched under flood). Real CPUs are not
+# affected. The keys are global, so chains in this namespace suffice: a
+# test that takes synguard's hooks away while packets flow (rmmod,
+# deleting a namespace) keeps them on with this, so that it exercises
+# synguard rather than the emulator.
 sg_keep_hooks()
 {
 	nft -f - <<-EOF || return 1
 		table inet sg_keep_hooks {
-			chain in { type filter hook input priority 0; }
+			chain hook_pre { type filter hook prerouting priority 0; }
+			chain hook_in { type filter hook input priority 0; }
+			chain hook_fwd { type filter hook forward priority 0; }
+			chain hook_out { type filter hook output priority 0; }
+			chain hook_post { type filter hook postrouting priority 0; }
 		}
 	EOF
 	SG_KEEP_HOOKS=1
