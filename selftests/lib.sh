@@ -1109,16 +1109,19 @@ sg_gw_br_netfilter()
 
 # sg_gw_bulk LABEL ADDR PORT: $SG_GW_BULK_KB KiB each way through one
 # connection to the echo server at ADDR:PORT, intact. The client's side
-# of it is captured (tcpdump, SYNs left out: the flood's go the same
-# way); when the transfer fails, its first and last segments are shown.
+# of it is captured (tcpdump, the client's address only: the flood's
+# spoofed SYNs go the same way); when the transfer fails, its first and
+# last segments are shown.
 sg_gw_bulk()
 {
-	local start=$SECONDS pcap="$SG_TMPDIR/bulk.pcap" td=
+	local start=$SECONDS pcap="$SG_TMPDIR/bulk.pcap" td= cli
 
-	if command -v tcpdump >/dev/null; then
+	# The client's address: the flood's spoofed sources never are it.
+	cli=$(ip -n "$SG_GW_CLI" route get "$2" 2>/dev/null |
+		sed -n 's/.* src \([^ ]*\).*/\1/p')
+	if command -v tcpdump >/dev/null && [[ -n "$cli" ]]; then
 		ip netns exec "$SG_GW_CLI" tcpdump -ni any -U -s 128 -w "$pcap" \
-			"tcp port $3 and tcp[tcpflags] & tcp-syn == 0" \
-			2>/dev/null &
+			"tcp port $3 and host $cli" 2>/dev/null &
 		td=$!
 		sleep 1
 	fi
