@@ -131,7 +131,7 @@ sg_info "stats -o prometheus --all-netns, the $SRV part:"$'\n'"$(grep "netns=\"$
 
 # The client's parser reads it; counters summed over the namespaces
 # equal sysfs, which counts every namespace.
-python3 - "$SG_TMPDIR/prom.txt" "$SG_TMPDIR/sysfs.txt" "$SRV" <<'EOF'
+python3 - "$SG_TMPDIR/prom.txt" "$SG_TMPDIR/sysfs.txt" "$SRV" <<'EOF' ||
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -161,6 +161,6 @@ if not bad:
     print(f"PASS: stats -o prometheus --all-netns parses; every counter of sysfs is there and its sum equals sysfs ({len(fams)} metrics)")
 sys.exit(bad)
 EOF
-(($? == 0)) || ret=$ksft_fail
+	ret=$ksft_fail
 
 exit "$ret"
