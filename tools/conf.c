@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,77 +74,6 @@ static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
 	return 0;
 }
 
-/* showconf ------------------------------------------------------------ */
-
-static void conf_print_ports(const struct conf *c)
-{
-	const struct sg_range *r;
-	int i;
-
-	if (!c->nports)
-		printf("ports =\n");
-	for (i = 0; i < c->nports; i++) {
-		r = &c->ports[i];
-		printf("%s", i % CONF_PER_LINE ? ", " : "ports = ");
-		if (r->first == r->last)
-			printf("%u", r->first);
-		else
-			printf("%u-%u", r->first, r->last);
-		if (i % CONF_PER_LINE == CONF_PER_LINE - 1 || i == c->nports - 1)
-			putchar('\n');
-	}
-}
-
-static void conf_print_allow(const struct conf *c)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const struct sg_prefix *p;
-	int i;
-
-	if (!c->nallow)
-		printf("allow =\n");
-	for (i = 0; i < c->nallow; i++) {
-		p = &c->allow[i];
-		sg_format_addr(buf, sizeof(buf), p->family, p->addr, p->len);
-		printf("%s%s", i % CONF_PER_LINE ? ", " : "allow = ", buf);
-		if (i % CONF_PER_LINE == CONF_PER_LINE - 1 || i == c->nallow - 1)
-			putchar('\n');
-	}
-}
-
-int showconf_main(struct sg_nl *nl, int argc, char **argv)
-{
-	struct conf *c;
-	int i;
-
-	if (argc > 1) {
-		sg_err("showconf: unexpected '%s'", argv[1]);
-		return sg_usage("showconf");
-	}
-	if (sg_nl_ready(nl))
-		return 1;
-	c = malloc(sizeof(*c));
-	if (!c || conf_fetch(nl, c, "showconf")) {
-		free(c);
-		return 1;
-	}
-	printf("# synguard configuration%s%s (synguardctl showconf)\n",
-	       sg_netns ? " of network namespace " : "",
-	       sg_netns ? sg_netns : "");
-	printf("mode = %s\n", sg_mode_name(c->mode));
-	for (i = 0; i < SG_NSETTINGS; i++) {
-		if (sg_settings[i].kind == SG_SETTING_ONOFF)
-			printf("%s = %s\n", sg_settings[i].key,
-			       c->value[i] ? "on" : "off");
-		else
-			printf("%s = %u\n", sg_settings[i].key, c->value[i]);
-	}
-	conf_print_ports(c);
-	conf_print_allow(c);
-	free(c);
-	return 0;
-}
-
 /* Reading a file ------------------------------------------------------ */
 
 struct conf_file {
@@ -187,65 +117,85 @@ static bool prefix_clean(const struct sg_prefix *p)
 	return true;
 }
 
-/* One item of a "ports" line into @c; prints why not. */
-static int conf_add_port(struct conf_file *f, struct conf *c, const char *item)
+static int conf_parse_port(struct conf_file *f, const char *text, void *item)
 {
-	struct sg_range r;
-	int i;
+	struct sg_range *r = item;
 
-	if (sg_parse_range(conf_where(f), item, &r.first, &r.last))
+	if (sg_parse_range(conf_where(f), text, &r->first, &r->last))
 		return -1;
-	if (!r.first) {
+	if (!r->first) {
 		sg_err("%s: port 0 is not a port (1..65535)", f->where);
 		return -1;
 	}
-	if (r.first > r.last) {
+	if (r->first > r->last) {
 		sg_err("%s: port range '%s' ends before it starts", f->where,
-		       item);
+		       text);
 		return -1;
 	}
-	for (i = 0; i < c->nports; i++)
-		if (!sg_range_cmp(&c->ports[i], &r)) {
-			sg_err("%s: port range '%s' given twice", f->where, item);
-			return -1;
-		}
-	if (c->nports == SG_LIST_MAX) {
-		sg_err("%s: more than %d port ranges", f->where, SG_LIST_MAX);
-		return -1;
-	}
-	c->ports[c->nports++] = r;
 	return 0;
 }
 
-static int conf_add_allow(struct conf_file *f, struct conf *c, const char *item)
+static int conf_parse_prefix(struct conf_file *f, const char *text, void *item)
 {
-	struct sg_prefix p = { 0 };
-	int i;
+	struct sg_prefix *p = item;
 
-	if (sg_parse_prefix(conf_where(f), item, &p.family, p.addr, &p.len))
+	memset(p, 0, sizeof(*p));
+	if (sg_parse_prefix(conf_where(f), text, &p->family, p->addr, &p->len))
 		return -1;
-	if (!prefix_clean(&p)) {
+	if (!prefix_clean(p)) {
 		sg_err("%s: prefix '%s' has address bits set beyond its length",
-		       f->where, item);
+		       f->where, text);
 		return -1;
 	}
-	for (i = 0; i < c->nallow; i++)
-		if (!sg_prefix_cmp(&c->allow[i], &p)) {
-			sg_err("%s: prefix '%s' given twice", f->where, item);
+	return 0;
+}
+
+/* What the two lists of a file share. */
+static const struct conf_list {
+	const char *key;
+	const char *noun;	/* one item, for messages */
+	size_t size;		/* of one item */
+	size_t items, count;	/* offsets in struct conf */
+	int (*cmp)(const void *a, const void *b);
+	/* One item from @text into @item; prints why not. */
+	int (*parse)(struct conf_file *f, const char *text, void *item);
+	void (*format)(const void *item, char *buf, size_t size);
+} conf_lists[] = {
+	{ "ports", "port range", sizeof(struct sg_range),
+	  offsetof(struct conf, ports), offsetof(struct conf, nports),
+	  sg_range_cmp, conf_parse_port, sg_format_range },
+	{ "allow", "prefix", sizeof(struct sg_prefix),
+	  offsetof(struct conf, allow), offsetof(struct conf, nallow),
+	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix },
+};
+
+/* One item of list @l into @c: new, and room for it. */
+static int conf_append(struct conf_file *f, const struct conf_list *l,
+		       struct conf *c, const char *text)
+{
+	union { struct sg_range r; struct sg_prefix p; } item;
+	char *items = (char *)c + l->items;
+	int *n = (int *)((char *)c + l->count), i;
+
+	if (l->parse(f, text, &item))
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (!l->cmp(items + i * l->size, &item)) {
+			sg_err("%s: %s '%s' given twice", f->where, l->noun,
+			       text);
 			return -1;
 		}
-	if (c->nallow == SG_LIST_MAX) {
-		sg_err("%s: more than %d prefixes", f->where, SG_LIST_MAX);
+	if (*n == SG_LIST_MAX) {
+		sg_err("%s: more than %d of %s", f->where, SG_LIST_MAX, l->key);
 		return -1;
 	}
-	c->allow[c->nallow++] = p;
+	memcpy(items + (*n)++ * l->size, &item, l->size);
 	return 0;
 }
 
 /* A comma-separated list; nothing at all is an empty list. */
-static int conf_list(struct conf_file *f, struct conf *c, char *val,
-		     int (*add)(struct conf_file *f, struct conf *c,
-				const char *item))
+static int conf_list(struct conf_file *f, const struct conf_list *l,
+		     struct conf *c, char *val)
 {
 	char *item, *save = NULL;
 	int ret = 0;
@@ -263,9 +213,61 @@ static int conf_list(struct conf_file *f, struct conf *c, char *val,
 			sg_err("%s: empty item in the list", conf_where(f));
 			return -1;
 		}
-		ret |= add(f, c, item);
+		ret |= conf_append(f, l, c, item);
 	}
 	return ret;
+}
+
+/* showconf ------------------------------------------------------------ */
+
+/* List @l as "KEY = ITEM, ITEM...", CONF_PER_LINE to a line. */
+static void conf_print_list(const struct conf *c, const struct conf_list *l)
+{
+	const char *items = (const char *)c + l->items;
+	int n = *(const int *)((const char *)c + l->count), i;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (!n)
+		printf("%s =\n", l->key);
+	for (i = 0; i < n; i++) {
+		l->format(items + i * l->size, buf, sizeof(buf));
+		if (i % CONF_PER_LINE)
+			printf(", %s", buf);
+		else
+			printf("%s = %s", l->key, buf);
+		if (i % CONF_PER_LINE == CONF_PER_LINE - 1 || i == n - 1)
+			putchar('\n');
+	}
+}
+
+int showconf_main(struct sg_nl *nl, int argc, char **argv)
+{
+	char buf[SG_SETTING_STRLEN];
+	struct conf *c;
+	int i;
+
+	if (argc > 1) {
+		sg_err("showconf: unexpected '%s'", argv[1]);
+		return sg_usage("showconf");
+	}
+	if (sg_nl_ready(nl))
+		return 1;
+	c = malloc(sizeof(*c));
+	if (!c || conf_fetch(nl, c, "showconf")) {
+		free(c);
+		return 1;
+	}
+	printf("# synguard configuration%s%s (synguardctl showconf)\n",
+	       sg_netns ? " of network namespace " : "",
+	       sg_netns ? sg_netns : "");
+	printf("mode = %s\n", sg_mode_name(c->mode));
+	for (i = 0; i < SG_NSETTINGS; i++)
+		printf("%s = %s\n", sg_settings[i].key,
+		       sg_setting_str(&sg_settings[i], c->value[i], buf));
+	for (i = 0; i < (int)ARRAY_SIZE(conf_lists); i++)
+		conf_print_list(c, &conf_lists[i]);
+	free(c);
+	return 0;
 }
 
 /* One "KEY = VALUE" line into @c; prints why not. */
@@ -283,10 +285,9 @@ static int conf_line(struct conf_file *f, struct conf *c, char *text)
 	*eq = '\0';
 	key = trim(text);
 	val = trim(eq + 1);
-	if (!strcasecmp(key, "ports"))
-		return conf_list(f, c, val, conf_add_port);
-	if (!strcasecmp(key, "allow"))
-		return conf_list(f, c, val, conf_add_allow);
+	for (i = 0; i < (int)ARRAY_SIZE(conf_lists); i++)
+		if (!strcasecmp(key, conf_lists[i].key))
+			return conf_list(f, &conf_lists[i], c, val);
 
 	if (!*val) {
 		sg_err("%s: %s has no value", conf_where(f), key);

@@ -128,6 +128,7 @@ bool sg_cookie_mode(const struct sg_config *c, const char **why)
 static void setting_print(const struct sg_config *c, int i)
 {
 	const struct sg_setting *s = &sg_settings[i];
+	char buf[SG_SETTING_STRLEN];
 	uint32_t v = c->value[i];
 
 	if (json) {
@@ -138,10 +139,7 @@ static void setting_print(const struct sg_config *c, int i)
 		else
 			json_u64(s->key, v);
 	} else if (c->have[i]) {
-		if (s->kind == SG_SETTING_ONOFF)
-			printf("%s: %s\n", s->key, v ? "on" : "off");
-		else
-			printf("%s: %u\n", s->key, v);
+		printf("%s: %s\n", s->key, sg_setting_str(s, v, buf));
 	}
 }
 
@@ -290,6 +288,15 @@ int sg_setting_parse(const struct sg_setting *s, const char *what,
 		return -1;
 	}
 	return 0;
+}
+
+const char *sg_setting_str(const struct sg_setting *s, uint32_t v,
+			   char buf[SG_SETTING_STRLEN])
+{
+	if (s->kind == SG_SETTING_ONOFF)
+		return v ? "on" : "off";
+	snprintf(buf, SG_SETTING_STRLEN, "%u", v);
+	return buf;
 }
 
 void sg_setting_put(struct nlmsghdr *nlh, const struct sg_setting *s,

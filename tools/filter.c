@@ -73,11 +73,7 @@ void ports_print(const void *items, int n)
 	else if (!n)
 		printf("all");
 	for (i = 0; i < n; i++) {
-		if (s[i].first == s[i].last)
-			snprintf(buf, sizeof(buf), "%u", s[i].first);
-		else
-			snprintf(buf, sizeof(buf), "%u-%u", s[i].first,
-				 s[i].last);
+		sg_format_range(&s[i], buf, sizeof(buf));
 		if (json)
 			json_str(NULL, buf);
 		else
@@ -88,6 +84,23 @@ void ports_print(const void *items, int n)
 	else
 		putchar('\n');
 	free(s);
+}
+
+void sg_format_range(const void *item, char *buf, size_t size)
+{
+	const struct sg_range *r = item;
+
+	if (r->first == r->last)
+		snprintf(buf, size, "%u", r->first);
+	else
+		snprintf(buf, size, "%u-%u", r->first, r->last);
+}
+
+void sg_format_prefix(const void *item, char *buf, size_t size)
+{
+	const struct sg_prefix *p = item;
+
+	sg_format_addr(buf, size, p->family, p->addr, p->len);
 }
 
 int sg_prefix_cmp(const void *a, const void *b)
@@ -159,8 +172,7 @@ void allow_print(const void *items, int n)
 	else if (!n)
 		printf("none");
 	for (i = 0; i < n; i++) {
-		sg_format_addr(buf, sizeof(buf), p[i].family, p[i].addr,
-			       p[i].len);
+		sg_format_prefix(&p[i], buf, sizeof(buf));
 		if (json)
 			json_str(NULL, buf);
 		else

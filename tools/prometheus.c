@@ -115,17 +115,67 @@ static bool prom_reason_holds(const struct sg_config *c, int r, bool on)
 		c->reason == prom_reasons[r].reason);
 }
 
+static unsigned long long prom_cookie_mode(const struct sg_config *c)
+{
+	const char *why;
+
+	return sg_cookie_mode(c, &why);
+}
+
+static unsigned long long prom_flood(const struct sg_config *c)
+{
+	return c->under_attack;
+}
+
+static unsigned long long prom_halfopen(const struct sg_config *c)
+{
+	return c->halfopen_current;
+}
+
+static unsigned long long prom_slots(const struct sg_config *c)
+{
+	return c->table_slots;
+}
+
+static unsigned long long prom_syn_rate(const struct sg_config *c)
+{
+	return c->syn_rate;
+}
+
+/* The gauges with one series per namespace. */
+static const struct {
+	const char *metric, *help;
+	unsigned long long (*value)(const struct sg_config *c);
+} prom_gauges[] = {
+	{ "synguard_cookie_mode",
+	  "1 while SYNs to listeners are answered with SYN cookies.",
+	  prom_cookie_mode },
+	{ "synguard_flood_detected",
+	  "1 while a flood is detected (also in mode monitor, which does not answer it).",
+	  prom_flood },
+	{ "synguard_halfopen_current", "Half-open connections tracked now.",
+	  prom_halfopen },
+	{ "synguard_halfopen_slots",
+	  "Slots of the half-open table (the table_size setting).",
+	  prom_slots },
+	{ "synguard_syn_rate",
+	  "SYNs a second, as synguard measures them to decide.",
+	  prom_syn_rate },
+};
+
 static void prom_state(const struct prom *p)
 {
 	const char *why;
 	char label[32];
+	size_t g;
 	int i, r, m;
 
-	prom_head("synguard_cookie_mode", "gauge",
-		  "1 while SYNs to listeners are answered with SYN cookies.");
-	for (i = 0; i < p->n; i++)
-		prom_sample("synguard_cookie_mode", &p->ns[i], NULL,
-			    sg_cookie_mode(&p->ns[i].c, &why));
+	for (g = 0; g < ARRAY_SIZE(prom_gauges); g++) {
+		prom_head(prom_gauges[g].metric, "gauge", prom_gauges[g].help);
+		for (i = 0; i < p->n; i++)
+			prom_sample(prom_gauges[g].metric, &p->ns[i], NULL,
+				    prom_gauges[g].value(&p->ns[i].c));
+	}
 
 	prom_head("synguard_cookie_mode_reason", "gauge",
 		  "1 for the reason cookie mode is on: mode always, or in mode auto a flood seen in the half-opens or a full table.");
@@ -138,12 +188,6 @@ static void prom_state(const struct prom *p)
 				    prom_reason_holds(&p->ns[i].c, r, on));
 	}
 
-	prom_head("synguard_flood_detected", "gauge",
-		  "1 while a flood is detected (also in mode monitor, which does not answer it).");
-	for (i = 0; i < p->n; i++)
-		prom_sample("synguard_flood_detected", &p->ns[i], NULL,
-			    p->ns[i].c.under_attack);
-
 	prom_head("synguard_mode", "gauge",
 		  "1 for the namespace's mode: off, monitor, auto or always.");
 	for (i = 0; i < p->n; i++)
@@ -153,24 +197,6 @@ static void prom_state(const struct prom *p)
 			prom_sample("synguard_mode", &p->ns[i], label,
 				    p->ns[i].c.mode == (uint32_t)m);
 		}
-
-	prom_head("synguard_halfopen_current", "gauge",
-		  "Half-open connections tracked now.");
-	for (i = 0; i < p->n; i++)
-		prom_sample("synguard_halfopen_current", &p->ns[i], NULL,
-			    p->ns[i].c.halfopen_current);
-
-	prom_head("synguard_halfopen_slots", "gauge",
-		  "Slots of the half-open table (the table_size setting).");
-	for (i = 0; i < p->n; i++)
-		prom_sample("synguard_halfopen_slots", &p->ns[i], NULL,
-			    p->ns[i].c.table_slots);
-
-	prom_head("synguard_syn_rate", "gauge",
-		  "SYNs a second, as synguard measures them to decide.");
-	for (i = 0; i < p->n; i++)
-		prom_sample("synguard_syn_rate", &p->ns[i], NULL,
-			    p->ns[i].c.syn_rate);
 }
 
 /*

@@ -84,6 +84,10 @@ int sg_setting_parse(const struct sg_setting *s, const char *what,
 		     const char *val, uint32_t *v);
 void sg_setting_put(struct nlmsghdr *nlh, const struct sg_setting *s,
 		    uint32_t v);
+/* The value as set takes it: a number, or on/off; in @buf or static. */
+#define SG_SETTING_STRLEN 12
+const char *sg_setting_str(const struct sg_setting *s, uint32_t v,
+			   char buf[SG_SETTING_STRLEN]);
 
 /* A namespace's configuration and state (SYNGUARD_CMD_GET_CONFIG). */
 struct sg_config {
@@ -160,6 +164,9 @@ int sg_source_parse(const struct nlmsghdr *nlh, struct sg_prefix *src);
 /* One struct sg_range or struct sg_prefix into a request, nested. */
 void sg_put_range(struct nlmsghdr *nlh, const void *item);
 void sg_put_prefix(struct nlmsghdr *nlh, const void *item);
+/* "PORT" or "FIRST-LAST"; "ADDRESS/LEN". */
+void sg_format_range(const void *item, char *buf, size_t size);
+void sg_format_prefix(const void *item, char *buf, size_t size);
 /* Order for sorting, and equality. */
 int sg_range_cmp(const void *a, const void *b);
 int sg_prefix_cmp(const void *a, const void *b);
