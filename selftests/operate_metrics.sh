@@ -6,7 +6,7 @@
 # for node_exporter.
 #
 #   $CLI: veth0 10.0.1.1  ---- hping3 --flood ---->  $SRV: veth0 10.0.1.2
-#                                                    echo server :8080
+#         legit_client.py                            echo server :8080
 #
 # - top, in a tmux pane during the flood, shows nonzero SYN and cookie
 #   rates and cookie mode on; shrunk, it goes on drawing within the new
@@ -72,6 +72,9 @@ fits()
 redrawn() { [[ "$(rates)" != "$1" ]]; }
 
 sg_flood_start "$CLI" "$SRV_IP" "$PORT"
+# A legitimate client through the flood, for validated/s.
+sg_legit "$CLI" "$SRV_IP" "$PORT" 6 >/dev/null &
+legit=$!
 tmux new-session -d -s top -x 100 -y 30 \
 	"$SYNGUARD_CTL -n $SRV top; echo \$? >$SG_TMPDIR/top.rc"
 if busywait 20000 flooded; then
@@ -98,6 +101,7 @@ else
 	sg_fail "top: q quits"
 fi
 sg_flood_stop
+wait "$legit"
 
 # Still counters: every sysfs counter the same a second apart, the
 # half-opens of the flood expired.

@@ -605,7 +605,7 @@ int setconf_main(struct sg_nl *nl, int argc, char **argv)
 	/* Refused midway: put back what was there, from what is there now. */
 	if (!conf_fetch(nl, now, "setconf: restoring") &&
 	    !conf_apply(nl, old, now, "setconf: restoring"))
-		sg_err("setconf: nothing changed: the configuration before it is restored");
+		sg_err("setconf: undone: the configuration is as it was before");
 	else
 		sg_err("setconf: could not restore the configuration before it: check it with showconf");
 out:
