@@ -253,7 +253,7 @@ static int prom_read_all(struct prom *p, const struct stat *self)
 		p->ns = grown;
 		ns = &p->ns[p->n];
 		memset(ns, 0, sizeof(*ns));
-		strcpy(ns->name, d->d_name);
+		snprintf(ns->name, sizeof(ns->name), "%s", d->d_name);
 		if (!sg_enter_netns(d->d_name) && !sg_nl_open(&nl) &&
 		    !prom_read(&nl, ns))
 			p->n++;
