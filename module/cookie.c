@@ -15,6 +15,7 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/random.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
@@ -551,10 +552,14 @@ bool sg_cookie_ack_valid(struct sk_buff *skb, const struct sg_pkt *pkt)
  */
 static u32 sg_gw_tsoff __read_mostly;
 
-static u32 sg_gw_ts_offset(void)
+/*
+ * Drawn at load rather than with net_get_random_once(): that flips a
+ * static key in this module's text on the first gateway cookie, under
+ * flood, and every load would do it again.
+ */
+void __init sg_cookie_init(void)
 {
-	net_get_random_once(&sg_gw_tsoff, sizeof(sg_gw_tsoff));
-	return sg_gw_tsoff;
+	sg_gw_tsoff = get_random_u32();
 }
 
 /*
@@ -595,7 +600,7 @@ static void sg_gw_prepare(struct sg_synack *sa, const struct sg_pkt *pkt,
 	};
 	if (sa->in.saw_tstamp)
 		sa->out.tsval = sg_cookie_ts(sg_tcp_ms(), &sa->in, sa->ecn_ok) +
-				sg_gw_ts_offset();
+				sg_gw_tsoff;
 	sa->window = 0;
 }
 
@@ -803,7 +808,7 @@ int sg_cookie_gateway_open(struct sk_buff *skb, const struct sg_pkt *pkt,
 			SG_ALLOW_TS, &in);
 	o.mss = mss;
 	if (in.saw_tstamp) {
-		bits = (in.tsecr - sg_gw_ts_offset()) &
+		bits = (in.tsecr - sg_gw_tsoff) &
 		       ((1U << SG_TSBITS) - 1);
 		o.tstamp_ok = 1;
 		o.tsval = in.tsval;

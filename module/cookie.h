@@ -4,6 +4,7 @@
 
 #include "hook.h"
 
+void sg_cookie_init(void);
 unsigned int sg_cookie_synack(struct sg_net *sn, struct sk_buff *skb,
 			      const struct sg_pkt *pkt, struct sock *lsk);
 bool sg_cookie_ack_valid(struct sk_buff *skb, const struct sg_pkt *pkt);

@@ -12,6 +12,7 @@
 
 #include "synguard.h"
 #include "backend.h"
+#include "cookie.h"
 #include "filter.h"
 #include "gateway.h"
 #include "halfopen.h"
@@ -156,6 +157,7 @@ static int __init sg_init(void)
 	}
 	sg_default_config.table_size = table_size;
 	sg_default_config.gateway = gateway;
+	sg_cookie_init();
 
 	ret = sg_backend_init();
 	if (ret)

@@ -105,34 +105,14 @@ gateway_up || { echo "FAIL: gateway set-up"; exit "$ksft_fail"; }
 SG_GW_CLI=$CLI
 SG_GW_FLOOD="$HOST_IP 8080"
 
-# rmmod and the namespace's deletion take hooks away under flood: keep
-# every IPv4 hook point's static key on (see sg_keep_hooks).
-nft -f - <<NFT || { echo "FAIL: nft"; exit "$ksft_fail"; }
-table inet sg_gw_keep {
-	chain hook_pre {
-		type filter hook prerouting priority 0;
-	}
-	chain hook_in {
-		type filter hook input priority 0;
-	}
-	chain hook_fwd {
-		type filter hook forward priority 0;
-	}
-	chain hook_out {
-		type filter hook output priority 0;
-	}
-	chain hook_post {
-		type filter hook postrouting priority 0;
-	}
-}
-NFT
+# rmmod and the namespace's deletion take hooks away under flood.
+sg_keep_hooks || { echo "FAIL: nft"; exit "$ksft_fail"; }
 
 sg_gw_ct_max || { echo "FAIL: nf_conntrack_max"; exit "$ksft_fail"; }
 cleanup()
 {
 	sg_gw_ct_restore
 	sg_cleanup
-	nft delete table inet sg_gw_keep 2>/dev/null
 }
 
 # no_splat LABEL: PASS if the kernel logged no warning since the start.

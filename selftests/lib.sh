@@ -296,20 +296,26 @@ sg_ns_stats()
 	((${#_sg_out[@]}))
 }
 
-# sg_keep_hooks: an input chain of our own (at synguard's hook, LOCAL_IN)
-# in this namespace, removed by sg_cleanup after the module. Under QEMU's
-# TCG, rewriting kernel text while another vCPU runs it can trap on the
-# int3 that text_poke_bp() plants (seen as "Oops: int3" in ip_rcv when
-# the last hook of a hook point went away and the nf_hooks_needed static
-# key was patched under flood). Real CPUs are not affected. A test that
-# takes synguard's hooks away while packets flow (rmmod, deleting a
-# namespace) keeps that key on with this, so that it exercises synguard
-# rather than the emulator.
+# sg_keep_hooks: a base chain of our own at every hook point synguard
+# uses (prerouting, input, forward, output, postrouting; IPv4 and IPv6),
+# removed by sg_cleanup after the module. Under QEMU's TCG, rewriting
+# kernel text while another vCPU runs it can trap on the int3 that
+# text_poke_bp() plants (seen as "Oops: int3" in ip_rcv, and in
+# hping3's sendto, when the last hook of a hook point went away and its
+# nf_hooks_needed static key was patched under flood). Real CPUs are not
+# affected. The keys are global, so chains in this namespace suffice: a
+# test that takes synguard's hooks away while packets flow (rmmod,
+# deleting a namespace) keeps them on with this, so that it exercises
+# synguard rather than the emulator.
 sg_keep_hooks()
 {
 	nft -f - <<-EOF || return 1
 		table inet sg_keep_hooks {
-			chain in { type filter hook input priority 0; }
+			chain hook_pre { type filter hook prerouting priority 0; }
+			chain hook_in { type filter hook input priority 0; }
+			chain hook_fwd { type filter hook forward priority 0; }
+			chain hook_out { type filter hook output priority 0; }
+			chain hook_post { type filter hook postrouting priority 0; }
 		}
 	EOF
 	SG_KEEP_HOOKS=1
@@ -1103,16 +1109,19 @@ sg_gw_br_netfilter()
 
 # sg_gw_bulk LABEL ADDR PORT: $SG_GW_BULK_KB KiB each way through one
 # connection to the echo server at ADDR:PORT, intact. The client's side
-# of it is captured (tcpdump, SYNs left out: the flood's go the same
-# way); when the transfer fails, its first and last segments are shown.
+# of it is captured (tcpdump, the client's address only: the flood's
+# spoofed SYNs go the same way); when the transfer fails, its first and
+# last segments are shown.
 sg_gw_bulk()
 {
-	local start=$SECONDS pcap="$SG_TMPDIR/bulk.pcap" td=
+	local start=$SECONDS pcap="$SG_TMPDIR/bulk.pcap" td= cli
 
-	if command -v tcpdump >/dev/null; then
+	# The client's address: the flood's spoofed sources never are it.
+	cli=$(ip -n "$SG_GW_CLI" route get "$2" 2>/dev/null |
+		sed -n 's/.* src \([^ ]*\).*/\1/p')
+	if command -v tcpdump >/dev/null && [[ -n "$cli" ]]; then
 		ip netns exec "$SG_GW_CLI" tcpdump -ni any -U -s 128 -w "$pcap" \
-			"tcp port $3 and tcp[tcpflags] & tcp-syn == 0" \
-			2>/dev/null &
+			"tcp port $3 and host $cli" 2>/dev/null &
 		td=$!
 		sleep 1
 	fi

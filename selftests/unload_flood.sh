@@ -32,7 +32,8 @@ ip -n "$SRV" route add default via 10.0.1.1
 ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
-# rmmod under flood takes the last LOCAL_IN hook away: see sg_keep_hooks.
+# rmmod under flood takes the last hooks of a hook point away: see
+# sg_keep_hooks.
 sg_keep_hooks || { echo "FAIL: nft"; exit "$ksft_fail"; }
 
 meminfo() { sg_meminfo "$1"; }

@@ -5,72 +5,49 @@
  * set: any number of settings at once; the kernel applies all or none.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "synguardctl.h"
 
-/* How a setting travels (u32 or u8) and is written (a number, on/off). */
-enum setting_kind {
-	SETTING_U32,
-	SETTING_U8,
-	SETTING_ONOFF,		/* a u8, 0 or 1 */
+const struct sg_setting sg_settings[] = {
+	{ "halfopen_high", SYNGUARD_A_HALFOPEN_HIGH, SG_SETTING_U32 },
+	{ "halfopen_low", SYNGUARD_A_HALFOPEN_LOW, SG_SETTING_U32 },
+	{ "syn_rate_low", SYNGUARD_A_SYN_RATE_LOW, SG_SETTING_U32 },
+	{ "cooldown", SYNGUARD_A_COOLDOWN, SG_SETTING_U32 },
+	{ "halfopen_timeout", SYNGUARD_A_HALFOPEN_TIMEOUT, SG_SETTING_U32 },
+	{ "table_size", SYNGUARD_A_TABLE_SIZE, SG_SETTING_U32 },
+	{ "source_limit", SYNGUARD_A_SOURCE_LIMIT, SG_SETTING_U32 },
+	{ "prefix4", SYNGUARD_A_PREFIX4, SG_SETTING_U8 },
+	{ "prefix6", SYNGUARD_A_PREFIX6, SG_SETTING_U8 },
+	{ "gateway", SYNGUARD_A_GATEWAY, SG_SETTING_ONOFF },
 };
 
-/* The settings, in the order show prints them. */
-static const struct setting {
-	const char *key;
-	int attr;
-	enum setting_kind kind;
-} settings[] = {
-	{ "halfopen_high", SYNGUARD_A_HALFOPEN_HIGH, SETTING_U32 },
-	{ "halfopen_low", SYNGUARD_A_HALFOPEN_LOW, SETTING_U32 },
-	{ "syn_rate_low", SYNGUARD_A_SYN_RATE_LOW, SETTING_U32 },
-	{ "cooldown", SYNGUARD_A_COOLDOWN, SETTING_U32 },
-	{ "halfopen_timeout", SYNGUARD_A_HALFOPEN_TIMEOUT, SETTING_U32 },
-	{ "table_size", SYNGUARD_A_TABLE_SIZE, SETTING_U32 },
-	{ "source_limit", SYNGUARD_A_SOURCE_LIMIT, SETTING_U32 },
-	{ "prefix4", SYNGUARD_A_PREFIX4, SETTING_U8 },
-	{ "prefix6", SYNGUARD_A_PREFIX6, SETTING_U8 },
-	{ "gateway", SYNGUARD_A_GATEWAY, SETTING_ONOFF },
-};
-
-#define NSETTINGS ARRAY_SIZE(settings)
-
-struct config {
-	uint32_t mode;
-	uint32_t value[NSETTINGS];
-	bool have[NSETTINGS];	/* false: the module does not know it */
-	bool under_attack;
-	uint32_t syn_rate, halfopen_current, table_slots;
-	uint32_t reason, halfopen_expected, halfopen_enter, unanswered_rate;
-	uint32_t ports_exempt;
-	bool have_backends;
-	uint32_t backends;	/* gateway destinations learned */
-	int tcp_syncookies;
-	int ct_tcp_loose;	/* -1: nf_conntrack not loaded */
-};
+static_assert(ARRAY_SIZE(sg_settings) == SG_NSETTINGS,
+	      "SG_NSETTINGS is the number of settings");
 
 static int config_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SYNGUARD_A_MAX + 1] = { NULL };
 	const struct nlattr *st[SYNGUARD_A_STATE_MAX + 1] = { NULL };
-	struct config *c = data;
+	struct sg_config *c = data;
 	size_t i;
 
 	sg_nl_parse(nlh, tb, SYNGUARD_A_MAX);
 	if (!tb[SYNGUARD_A_MODE] || !tb[SYNGUARD_A_STATE])
 		return MNL_CB_ERROR;
 	c->mode = mnl_attr_get_u32(tb[SYNGUARD_A_MODE]);
-	for (i = 0; i < NSETTINGS; i++) {
-		const struct nlattr *a = tb[settings[i].attr];
+	for (i = 0; i < SG_NSETTINGS; i++) {
+		const struct nlattr *a = tb[sg_settings[i].attr];
 
 		if (!a)
 			continue;
 		c->have[i] = true;
-		c->value[i] = settings[i].kind == SETTING_U32 ?
+		c->value[i] = sg_settings[i].kind == SG_SETTING_U32 ?
 			      mnl_attr_get_u32(a) : mnl_attr_get_u8(a);
 	}
 	sg_nl_parse_nested(tb[SYNGUARD_A_STATE], st, SYNGUARD_A_STATE_MAX);
@@ -108,8 +85,15 @@ static int config_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int sg_config_fetch(struct sg_nl *nl, struct sg_config *c, const char *what)
+{
+	memset(c, 0, sizeof(*c));
+	return sg_nl_run(nl, sg_nl_request(nl, SYNGUARD_CMD_GET_CONFIG, 0),
+			 config_cb, c, what);
+}
+
 /* What started cookie mode (enum synguard_reason), in words. */
-static const char *flood_reason(const struct config *c)
+static const char *flood_reason(const struct sg_config *c)
 {
 	switch (c->reason) {
 	case SYNGUARD_REASON_HALFOPENS:
@@ -121,8 +105,7 @@ static const char *flood_reason(const struct config *c)
 	}
 }
 
-/* Whether SYNs to listeners get cookies now, and why (or why not). */
-static bool cookie_mode(const struct config *c, const char **why)
+bool sg_cookie_mode(const struct sg_config *c, const char **why)
 {
 	switch (c->mode) {
 	case SYNGUARD_MODE_ALWAYS:
@@ -142,29 +125,27 @@ static bool cookie_mode(const struct config *c, const char **why)
 }
 
 /* One setting, in text ("key: value") or JSON; nothing if not reported. */
-static void setting_print(const struct config *c, int i)
+static void setting_print(const struct sg_config *c, int i)
 {
-	const struct setting *s = &settings[i];
+	const struct sg_setting *s = &sg_settings[i];
+	char buf[SG_SETTING_STRLEN];
 	uint32_t v = c->value[i];
 
 	if (json) {
 		if (!c->have[i])
 			json_null(s->key);
-		else if (s->kind == SETTING_ONOFF)
+		else if (s->kind == SG_SETTING_ONOFF)
 			json_bool(s->key, v);
 		else
 			json_u64(s->key, v);
 	} else if (c->have[i]) {
-		if (s->kind == SETTING_ONOFF)
-			printf("%s: %s\n", s->key, v ? "on" : "off");
-		else
-			printf("%s: %u\n", s->key, v);
+		printf("%s: %s\n", s->key, sg_setting_str(s, v, buf));
 	}
 }
 
 #define MAX_WARNINGS 4
 
-static int warnings(const struct config *c, const char **w)
+static int warnings(const struct sg_config *c, const char **w)
 {
 	int n = 0;
 
@@ -180,8 +161,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	struct sg_range ranges[64];
 	struct sg_prefix *allow;
 	const char *w[MAX_WARNINGS], *why;
-	struct config c = { 0 };
-	struct nlmsghdr *nlh;
+	struct sg_config c;
 	int nranges, nallow, nw, i;
 	bool on;
 
@@ -191,8 +171,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	}
 	if (sg_nl_ready(nl))
 		return 1;
-	nlh = sg_nl_request(nl, SYNGUARD_CMD_GET_CONFIG, 0);
-	if (sg_nl_run(nl, nlh, config_cb, &c, "show"))
+	if (sg_config_fetch(nl, &c, "show"))
 		return 1;
 	nranges = ports_fetch(nl, ranges, 64);
 	if (nranges < 0)
@@ -206,7 +185,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		return 1;
 	}
 
-	on = cookie_mode(&c, &why);
+	on = sg_cookie_mode(&c, &why);
 	nw = warnings(&c, w);
 	if (json) {
 		json_begin('{');
@@ -221,7 +200,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_u64("halfopen_enter", c.halfopen_enter);
 		json_u64("port_slots_exempt", c.ports_exempt);
 		json_u64("table_slots", c.table_slots);
-		for (i = 0; i < (int)NSETTINGS; i++)
+		for (i = 0; i < SG_NSETTINGS; i++)
 			setting_print(&c, i);
 		if (c.have_backends)
 			json_u64("backends", c.backends);
@@ -258,7 +237,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		if (on && c.mode == SYNGUARD_MODE_AUTO)
 			printf("exempt from cookie mode: %u of %u port slots (their cookies come back)\n",
 			       c.ports_exempt, SYNGUARD_PORT_SLOTS);
-		for (i = 0; i < (int)NSETTINGS; i++)
+		for (i = 0; i < SG_NSETTINGS; i++)
 			setting_print(&c, i);
 		if (c.have_backends)
 			printf("gateway destinations: %u learned\n",
@@ -280,7 +259,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	return 0;
 }
 
-static const struct setting *setting_find(const char *key)
+const struct sg_setting *sg_setting_find(const char *key)
 {
 	char k[64];
 	size_t i;
@@ -291,15 +270,47 @@ static const struct setting *setting_find(const char *key)
 	for (i = 0; key[i]; i++)
 		k[i] = key[i] == '-' ? '_' : key[i];
 	k[i] = '\0';
-	for (i = 0; i < NSETTINGS; i++)
-		if (!strcmp(k, settings[i].key))
-			return &settings[i];
+	for (i = 0; i < SG_NSETTINGS; i++)
+		if (!strcasecmp(k, sg_settings[i].key))
+			return &sg_settings[i];
 	return NULL;
+}
+
+int sg_setting_parse(const struct sg_setting *s, const char *what,
+		     const char *val, uint32_t *v)
+{
+	if (s->kind == SG_SETTING_ONOFF)
+		return sg_parse_onoff(what, val, v);
+	if (sg_parse_u32(what, val, v))
+		return -1;
+	if (s->kind == SG_SETTING_U8 && *v > 255) {
+		sg_err("%s: %u is out of range", what, *v);
+		return -1;
+	}
+	return 0;
+}
+
+const char *sg_setting_str(const struct sg_setting *s, uint32_t v,
+			   char buf[SG_SETTING_STRLEN])
+{
+	if (s->kind == SG_SETTING_ONOFF)
+		return v ? "on" : "off";
+	snprintf(buf, SG_SETTING_STRLEN, "%u", v);
+	return buf;
+}
+
+void sg_setting_put(struct nlmsghdr *nlh, const struct sg_setting *s,
+		    uint32_t v)
+{
+	if (s->kind == SG_SETTING_U32)
+		mnl_attr_put_u32(nlh, s->attr, v);
+	else
+		mnl_attr_put_u8(nlh, s->attr, v);
 }
 
 int set_main(struct sg_nl *nl, int argc, char **argv)
 {
-	struct { int attr; uint32_t v; bool u8; } items[16];
+	struct { const struct sg_setting *s; uint32_t v; } items[16];
 	struct nlmsghdr *nlh;
 	char label[64];
 	int n = 0, i, j, mode;
@@ -310,7 +321,7 @@ int set_main(struct sg_nl *nl, int argc, char **argv)
 		return sg_usage("set");
 	}
 	for (i = 1; i < argc; i += 2) {
-		const struct setting *s;
+		const struct sg_setting *s = NULL;
 		uint32_t v;
 
 		if (n == (int)ARRAY_SIZE(items)) {
@@ -324,34 +335,23 @@ int set_main(struct sg_nl *nl, int argc, char **argv)
 				       argv[i + 1]);
 				return 1;
 			}
-			items[n].attr = SYNGUARD_A_MODE;
-			items[n].v = mode;
-			items[n++].u8 = false;
-			continue;
-		}
-		s = setting_find(argv[i]);
-		if (!s) {
-			sg_err("set: unknown setting '%s'", argv[i]);
-			return sg_usage("set");
-		}
-		snprintf(label, sizeof(label), "set: %s", s->key);
-		if (s->kind == SETTING_ONOFF) {
-			if (sg_parse_onoff(label, argv[i + 1], &v))
+			v = mode;
+		} else {
+			s = sg_setting_find(argv[i]);
+			if (!s) {
+				sg_err("set: unknown setting '%s'", argv[i]);
+				return sg_usage("set");
+			}
+			snprintf(label, sizeof(label), "set: %s", s->key);
+			if (sg_setting_parse(s, label, argv[i + 1], &v))
 				return 1;
-		} else if (sg_parse_u32(label, argv[i + 1], &v)) {
-			return 1;
 		}
-		if (s->kind == SETTING_U8 && v > 255) {
-			sg_err("set: %s: %u is out of range", s->key, v);
-			return 1;
-		}
-		items[n].attr = s->attr;
-		items[n].v = v;
-		items[n++].u8 = s->kind != SETTING_U32;
+		items[n].s = s;
+		items[n++].v = v;
 	}
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
-			if (items[i].attr == items[j].attr) {
+			if (items[i].s == items[j].s) {
 				sg_err("set: %s given twice", argv[2 * j + 1]);
 				return 1;
 			}
@@ -360,10 +360,10 @@ int set_main(struct sg_nl *nl, int argc, char **argv)
 		return 1;
 	nlh = sg_nl_request(nl, SYNGUARD_CMD_SET_CONFIG, 0);
 	for (i = 0; i < n; i++) {
-		if (items[i].u8)
-			mnl_attr_put_u8(nlh, items[i].attr, items[i].v);
+		if (items[i].s)
+			sg_setting_put(nlh, items[i].s, items[i].v);
 		else
-			mnl_attr_put_u32(nlh, items[i].attr, items[i].v);
+			mnl_attr_put_u32(nlh, SYNGUARD_A_MODE, items[i].v);
 	}
 	return sg_nl_run(nl, nlh, NULL, NULL, "set") ? 1 : 0;
 }

@@ -60,32 +60,42 @@ static int dump_cmd(struct sg_nl *nl, uint8_t cmd, mnl_cb_t cb,
 	return dump_print(nl, sg_nl_request(nl, cmd, NLM_F_DUMP), cb, what);
 }
 
-static int sources_cb(const struct nlmsghdr *nlh, void *data)
+int sg_source_parse(const struct nlmsghdr *nlh, struct sg_prefix *src)
 {
 	const struct nlattr *p[SYNGUARD_A_PREFIX_MAX + 1] = { NULL };
-	char addr[INET6_ADDRSTRLEN + 8];
 	const void *a;
-	uint16_t family;
 
-	(void)data;
 	if (sg_nl_parse_part(nlh, SYNGUARD_A_SOURCE, p, SYNGUARD_A_PREFIX_MAX) ||
 	    !dump_complete(p, SYNGUARD_A_PREFIX_MAX, 0))
-		return MNL_CB_ERROR;
-	family = mnl_attr_get_u16(p[SYNGUARD_A_PREFIX_FAMILY]);
-	a = dump_addr(p[SYNGUARD_A_PREFIX_ADDR], family);
+		return -1;
+	memset(src, 0, sizeof(*src));
+	src->family = mnl_attr_get_u16(p[SYNGUARD_A_PREFIX_FAMILY]);
+	a = dump_addr(p[SYNGUARD_A_PREFIX_ADDR], src->family);
 	if (!a)
+		return -1;
+	memcpy(src->addr, a, src->family == AF_INET ? 4 : 16);
+	src->len = mnl_attr_get_u8(p[SYNGUARD_A_PREFIX_LEN]);
+	src->count = mnl_attr_get_u32(p[SYNGUARD_A_PREFIX_COUNT]);
+	return 0;
+}
+
+static int sources_cb(const struct nlmsghdr *nlh, void *data)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	struct sg_prefix src;
+
+	(void)data;
+	if (sg_source_parse(nlh, &src))
 		return MNL_CB_ERROR;
-	sg_format_addr(addr, sizeof(addr), family, a,
-		       mnl_attr_get_u8(p[SYNGUARD_A_PREFIX_LEN]));
+	sg_format_addr(addr, sizeof(addr), src.family, src.addr, src.len);
 	if (json) {
 		json_key(NULL);
 		json_begin('{');
 		json_str("prefix", addr);
-		json_u64("count", mnl_attr_get_u32(p[SYNGUARD_A_PREFIX_COUNT]));
+		json_u64("count", src.count);
 		json_end('}');
 	} else {
-		printf("%-45s %u\n", addr,
-		       mnl_attr_get_u32(p[SYNGUARD_A_PREFIX_COUNT]));
+		printf("%-45s %u\n", addr, src.count);
 	}
 	return MNL_CB_OK;
 }

@@ -50,7 +50,7 @@ int ports_fetch(struct sg_nl *nl, void *r, int max)
 	return rs.n;
 }
 
-static int range_cmp(const void *a, const void *b)
+int sg_range_cmp(const void *a, const void *b)
 {
 	const struct sg_range *x = a, *y = b;
 
@@ -67,17 +67,13 @@ void ports_print(const void *items, int n)
 	if (!s)
 		return;
 	memcpy(s, r, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), range_cmp);
+	qsort(s, n, sizeof(*s), sg_range_cmp);
 	if (json)
 		json_begin('[');
 	else if (!n)
 		printf("all");
 	for (i = 0; i < n; i++) {
-		if (s[i].first == s[i].last)
-			snprintf(buf, sizeof(buf), "%u", s[i].first);
-		else
-			snprintf(buf, sizeof(buf), "%u-%u", s[i].first,
-				 s[i].last);
+		sg_format_range(&s[i], buf, sizeof(buf));
 		if (json)
 			json_str(NULL, buf);
 		else
@@ -88,6 +84,34 @@ void ports_print(const void *items, int n)
 	else
 		putchar('\n');
 	free(s);
+}
+
+void sg_format_range(const void *item, char *buf, size_t size)
+{
+	const struct sg_range *r = item;
+
+	if (r->first == r->last)
+		snprintf(buf, size, "%u", r->first);
+	else
+		snprintf(buf, size, "%u-%u", r->first, r->last);
+}
+
+void sg_format_prefix(const void *item, char *buf, size_t size)
+{
+	const struct sg_prefix *p = item;
+
+	sg_format_addr(buf, size, p->family, p->addr, p->len);
+}
+
+int sg_prefix_cmp(const void *a, const void *b)
+{
+	const struct sg_prefix *x = a, *y = b;
+	int d;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	d = memcmp(x->addr, y->addr, sizeof(x->addr));
+	return d ? d : x->len - y->len;
 }
 
 struct prefixes {
@@ -148,8 +172,7 @@ void allow_print(const void *items, int n)
 	else if (!n)
 		printf("none");
 	for (i = 0; i < n; i++) {
-		sg_format_addr(buf, sizeof(buf), p[i].family, p[i].addr,
-			       p[i].len);
+		sg_format_prefix(&p[i], buf, sizeof(buf));
 		if (json)
 			json_str(NULL, buf);
 		else
@@ -161,7 +184,7 @@ void allow_print(const void *items, int n)
 		putchar('\n');
 }
 
-static void ports_put(struct nlmsghdr *nlh, const void *item)
+void sg_put_range(struct nlmsghdr *nlh, const void *item)
 {
 	const struct sg_range *r = item;
 	struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_PORT_RANGE);
@@ -175,10 +198,10 @@ static int ports_parse(const char *arg, void *item)
 {
 	struct sg_range *r = item;
 
-	return sg_parse_range(arg, &r->first, &r->last);
+	return sg_parse_range(NULL, arg, &r->first, &r->last);
 }
 
-static void allow_put(struct nlmsghdr *nlh, const void *item)
+void sg_put_prefix(struct nlmsghdr *nlh, const void *item)
 {
 	const struct sg_prefix *p = item;
 	struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_ALLOW);
@@ -194,14 +217,14 @@ static int allow_parse(const char *arg, void *item)
 {
 	struct sg_prefix *p = item;
 
-	return sg_parse_prefix(arg, &p->family, p->addr, &p->len);
+	return sg_parse_prefix(NULL, arg, &p->family, p->addr, &p->len);
 }
 
 /*
- * Items one command takes, and a listing holds: the kernel's allowlist
- * limit. The kernel judges the rest (it takes fewer port ranges).
+ * SG_LIST_MAX items one command takes, and a listing holds: the kernel's
+ * allowlist limit. The kernel judges the rest (it takes fewer port
+ * ranges).
  */
-#define LIST_MAX 256
 
 /* What "ports" and "allow" share: a list to show, flush, add to, del from. */
 struct sg_list {
@@ -277,13 +300,13 @@ static int list_main(struct sg_nl *nl, const struct sg_list *l,
 int ports_main(struct sg_nl *nl, int argc, char **argv)
 {
 	static const struct sg_list ports = {
-		.name = "ports", .item = "port range", .max = LIST_MAX,
+		.name = "ports", .item = "port range", .max = SG_LIST_MAX,
 		.size = sizeof(struct sg_range),
 		.add = SYNGUARD_CMD_PORTS_ADD, .del = SYNGUARD_CMD_PORTS_DEL,
 		.fetch = ports_fetch, .print = ports_print,
-		.parse = ports_parse, .put = ports_put,
+		.parse = ports_parse, .put = sg_put_range,
 	};
-	static struct sg_range r[LIST_MAX];
+	static struct sg_range r[SG_LIST_MAX];
 
 	if (argc >= 2 && !strcmp(argv[1], "top"))
 		return ports_top_main(nl, argc, argv);
@@ -293,13 +316,13 @@ int ports_main(struct sg_nl *nl, int argc, char **argv)
 int allow_main(struct sg_nl *nl, int argc, char **argv)
 {
 	static const struct sg_list allow = {
-		.name = "allow", .item = "prefix", .max = LIST_MAX,
+		.name = "allow", .item = "prefix", .max = SG_LIST_MAX,
 		.size = sizeof(struct sg_prefix),
 		.add = SYNGUARD_CMD_ALLOW_ADD, .del = SYNGUARD_CMD_ALLOW_DEL,
 		.fetch = allow_fetch, .print = allow_print,
-		.parse = allow_parse, .put = allow_put,
+		.parse = allow_parse, .put = sg_put_prefix,
 	};
-	static struct sg_prefix p[LIST_MAX];
+	static struct sg_prefix p[SG_LIST_MAX];
 
 	return list_main(nl, &allow, p, argc, argv);
 }

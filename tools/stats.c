@@ -9,7 +9,7 @@
 #include "synguardctl.h"
 
 /* Indexed by attribute; the order of the uAPI enum. */
-static const char *const stat_names[SYNGUARD_A_STATS_MAX + 1] = {
+const char *const sg_stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_SYN_RECEIVED] = "syn_received",
 	[SYNGUARD_A_STATS_SYN_PASSED] = "syn_passed",
 	[SYNGUARD_A_STATS_SYN_LEFT_TO_KERNEL] = "syn_left_to_kernel",
@@ -38,19 +38,12 @@ static const char *const stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_HALFOPEN_CURRENT] = "halfopen_current",
 };
 
-struct stats {
-	bool have[SYNGUARD_A_STATS_MAX + 1];
-	uint64_t v[SYNGUARD_A_STATS_MAX + 1];
-	bool under_attack;
-	uint32_t syn_rate;
-};
-
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SYNGUARD_A_MAX + 1] = { NULL };
 	const struct nlattr *st[SYNGUARD_A_STATS_MAX + 1] = { NULL };
 	const struct nlattr *state[SYNGUARD_A_STATE_MAX + 1] = { NULL };
-	struct stats *s = data;
+	struct sg_stats *s = data;
 	int i;
 
 	sg_nl_parse(nlh, tb, SYNGUARD_A_MAX);
@@ -58,7 +51,7 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	sg_nl_parse_nested(tb[SYNGUARD_A_STATS], st, SYNGUARD_A_STATS_MAX);
 	for (i = 1; i <= SYNGUARD_A_STATS_MAX; i++) {
-		if (!st[i] || !stat_names[i] ||
+		if (!st[i] || !sg_stat_names[i] ||
 		    mnl_attr_get_payload_len(st[i]) != sizeof(uint64_t))
 			continue;
 		s->have[i] = true;
@@ -75,21 +68,36 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int sg_stats_fetch(struct sg_nl *nl, struct sg_stats *s, const char *what)
+{
+	memset(s, 0, sizeof(*s));
+	return sg_nl_run(nl, sg_nl_request(nl, SYNGUARD_CMD_GET_STATS, 0),
+			 stats_cb, s, what);
+}
+
 int stats_main(struct sg_nl *nl, int argc, char **argv)
 {
-	struct stats s;
-	struct nlmsghdr *nlh;
+	struct sg_stats s;
 	int i;
 
+	if (argc > 2 && !strcmp(argv[1], "-o")) {
+		if (!strcmp(argv[2], "prometheus"))
+			return prometheus_main(nl, argc - 2, argv + 2);
+		if (strcmp(argv[2], "text") && strcmp(argv[2], "json")) {
+			sg_err("stats: unknown format '%s' (text, json or prometheus)",
+			       argv[2]);
+			return 1;
+		}
+		json = !strcmp(argv[2], "json");
+		argc -= 2, argv += 2;
+	}
 	if (argc > 1) {
 		sg_err("stats: unexpected '%s'", argv[1]);
 		return sg_usage("stats");
 	}
 	if (sg_nl_ready(nl))
 		return 1;
-	memset(&s, 0, sizeof(s));
-	nlh = sg_nl_request(nl, SYNGUARD_CMD_GET_STATS, 0);
-	if (sg_nl_run(nl, nlh, stats_cb, &s, "stats"))
+	if (sg_stats_fetch(nl, &s, "stats"))
 		return 1;
 
 	if (json)
@@ -98,9 +106,9 @@ int stats_main(struct sg_nl *nl, int argc, char **argv)
 		if (!s.have[i])
 			continue;
 		if (json)
-			json_u64(stat_names[i], s.v[i]);
+			json_u64(sg_stat_names[i], s.v[i]);
 		else
-			printf("%-20s %llu\n", stat_names[i],
+			printf("%-20s %llu\n", sg_stat_names[i],
 			       (unsigned long long)s.v[i]);
 	}
 	if (json) {

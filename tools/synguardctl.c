@@ -23,6 +23,7 @@
 
 const char *prog = "synguardctl";
 bool json;
+const char *sg_netns;
 
 static const struct {
 	const char *object;
@@ -31,12 +32,15 @@ static const struct {
 } objects[] = {
 	{ "show", show_main, "show" },
 	{ "set", set_main, "set KEY VALUE [KEY VALUE]..." },
-	{ "stats", stats_main, "stats" },
+	{ "stats", stats_main, "stats [-o { text | json | prometheus [--all-netns] }]" },
 	{ "sources", sources_main, "sources [top N]" },
 	{ "halfopen", halfopen_main, "halfopen" },
 	{ "ports", ports_main, "ports { add | del } RANGE... | ports { list | flush } | ports top [N]" },
 	{ "allow", allow_main, "allow { add | del } PREFIX... | allow { list | flush }" },
 	{ "backends", backends_main, "backends [show]" },
+	{ "showconf", showconf_main, "showconf" },
+	{ "setconf", setconf_main, "setconf { FILE | - }" },
+	{ "top", top_main, "top" },
 	{ "monitor", monitor_main, "monitor" },
 };
 
@@ -97,7 +101,7 @@ int sg_usage(const char *object)
 	return 1;
 }
 
-static int sg_enter_netns(const char *name)
+int sg_enter_netns(const char *name)
 {
 	char path[4096];
 	int fd;
@@ -185,6 +189,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	sg_netns = netns;
 	if (netns && sg_enter_netns(netns))
 		return 1;
 	/* Each object checks its words first, then opens the socket. */

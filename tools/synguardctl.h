@@ -28,9 +28,11 @@ int sg_usage(const char *object);
 
 /* Parsers: 0 on success, else print why and return -1. */
 int sg_parse_u32(const char *what, const char *s, uint32_t *v);
-int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
-		    uint8_t *len);
-int sg_parse_range(const char *s, uint16_t *first, uint16_t *last);
+/* @what: NULL, or what the message starts with. */
+int sg_parse_prefix(const char *what, const char *s, uint16_t *family,
+		    uint8_t addr[16], uint8_t *len);
+int sg_parse_range(const char *what, const char *s, uint16_t *first,
+		   uint16_t *last);
 int sg_parse_onoff(const char *what, const char *s, uint32_t *v);
 const char *sg_mode_name(uint32_t mode);
 int sg_mode_parse(const char *s);
@@ -55,6 +57,75 @@ void json_bool(const char *key, bool val);
 void json_null(const char *key);
 void json_newline(void);
 
+/*
+ * The settings SET_CONFIG takes besides the mode, in the order show
+ * prints them; how each travels (u32 or u8) and is written (a number,
+ * on/off).
+ */
+enum sg_setting_kind {
+	SG_SETTING_U32,
+	SG_SETTING_U8,
+	SG_SETTING_ONOFF,	/* a u8, 0 or 1 */
+};
+
+struct sg_setting {
+	const char *key;
+	int attr;
+	enum sg_setting_kind kind;
+};
+
+#define SG_NSETTINGS 10
+extern const struct sg_setting sg_settings[SG_NSETTINGS];
+
+/* KEY or key-with-dashes, any case; NULL if there is no such setting. */
+const struct sg_setting *sg_setting_find(const char *key);
+/* A value for @s; prints why not, after "@what: ". */
+int sg_setting_parse(const struct sg_setting *s, const char *what,
+		     const char *val, uint32_t *v);
+void sg_setting_put(struct nlmsghdr *nlh, const struct sg_setting *s,
+		    uint32_t v);
+/* The value as set takes it: a number, or on/off; in @buf or static. */
+#define SG_SETTING_STRLEN 12
+const char *sg_setting_str(const struct sg_setting *s, uint32_t v,
+			   char buf[SG_SETTING_STRLEN]);
+
+/* A namespace's configuration and state (SYNGUARD_CMD_GET_CONFIG). */
+struct sg_config {
+	uint32_t mode;
+	uint32_t value[SG_NSETTINGS];
+	bool have[SG_NSETTINGS];	/* false: the module does not know it */
+	bool under_attack;
+	uint32_t syn_rate, halfopen_current, table_slots;
+	uint32_t reason, halfopen_expected, halfopen_enter, unanswered_rate;
+	uint32_t ports_exempt;
+	bool have_backends;
+	uint32_t backends;	/* gateway destinations learned */
+	int tcp_syncookies;
+	int ct_tcp_loose;	/* -1: nf_conntrack not loaded */
+};
+
+/* GET_CONFIG; errors are printed after "@what: " unless @what is NULL. */
+int sg_config_fetch(struct sg_nl *nl, struct sg_config *c, const char *what);
+/* Whether SYNs to listeners get cookies now, and why (or why not). */
+bool sg_cookie_mode(const struct sg_config *c, const char **why);
+
+/* A namespace's counters (SYNGUARD_CMD_GET_STATS), indexed by attribute. */
+struct sg_stats {
+	bool have[SYNGUARD_A_STATS_MAX + 1];
+	uint64_t v[SYNGUARD_A_STATS_MAX + 1];
+	bool under_attack;
+	uint32_t syn_rate;
+};
+
+/* Named as the files in /sys/kernel/synguard/stats/; NULL: none. */
+extern const char *const sg_stat_names[SYNGUARD_A_STATS_MAX + 1];
+int sg_stats_fetch(struct sg_nl *nl, struct sg_stats *s, const char *what);
+
+/* Enter /run/netns/@name; print why not. */
+int sg_enter_netns(const char *name);
+/* The -n NETNS given, or NULL. */
+extern const char *sg_netns;
+
 /* The subcommands, each in its own file. */
 int show_main(struct sg_nl *nl, int argc, char **argv);
 int set_main(struct sg_nl *nl, int argc, char **argv);
@@ -66,6 +137,11 @@ int allow_main(struct sg_nl *nl, int argc, char **argv);
 int backends_main(struct sg_nl *nl, int argc, char **argv);
 int ports_top_main(struct sg_nl *nl, int argc, char **argv);
 int monitor_main(struct sg_nl *nl, int argc, char **argv);
+int showconf_main(struct sg_nl *nl, int argc, char **argv);
+int setconf_main(struct sg_nl *nl, int argc, char **argv);
+int top_main(struct sg_nl *nl, int argc, char **argv);
+/* stats -o prometheus [--all-netns] */
+int prometheus_main(struct sg_nl *nl, int argc, char **argv);
 
 /* Lists used by show as well as by ports/allow list. */
 struct sg_range {
@@ -84,6 +160,21 @@ int ports_fetch(struct sg_nl *nl, void *r, int max);
 int allow_fetch(struct sg_nl *nl, void *p, int max);
 void ports_print(const void *r, int n);
 void allow_print(const void *p, int n);
+/* One part of a GET_SOURCES dump; -1 if it is malformed. */
+int sg_source_parse(const struct nlmsghdr *nlh, struct sg_prefix *src);
+
+/* One struct sg_range or struct sg_prefix into a request, nested. */
+void sg_put_range(struct nlmsghdr *nlh, const void *item);
+void sg_put_prefix(struct nlmsghdr *nlh, const void *item);
+/* "PORT" or "FIRST-LAST"; "ADDRESS/LEN". */
+void sg_format_range(const void *item, char *buf, size_t size);
+void sg_format_prefix(const void *item, char *buf, size_t size);
+/* Order for sorting, and equality. */
+int sg_range_cmp(const void *a, const void *b);
+int sg_prefix_cmp(const void *a, const void *b);
+
+/* The most ports or allow items one command takes, and a listing holds. */
+#define SG_LIST_MAX 256
 
 /*
  * One destination port of the kernel's per-port view (portstat.c): the

@@ -65,8 +65,8 @@ int sg_parse_onoff(const char *what, const char *s, uint32_t *v)
 }
 
 /* ADDRESS[/LEN]; without a length, the whole address. */
-int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
-		    uint8_t *len)
+int sg_parse_prefix(const char *what, const char *s, uint16_t *family,
+		    uint8_t addr[16], uint8_t *len)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	char *slash;
@@ -103,13 +103,14 @@ int sg_parse_prefix(const char *s, uint16_t *family, uint8_t addr[16],
 	*len = plen;
 	return 0;
 bad:
-	sg_err("invalid prefix '%s' (expected ADDRESS[/LEN], IPv4 or IPv6)",
-	       s);
+	sg_err("%s%sinvalid prefix '%s' (expected ADDRESS[/LEN], IPv4 or IPv6)",
+	       what ?: "", what ? ": " : "", s);
 	return -1;
 }
 
 /* PORT or FIRST-LAST. */
-int sg_parse_range(const char *s, uint16_t *first, uint16_t *last)
+int sg_parse_range(const char *what, const char *s, uint16_t *first,
+		   uint16_t *last)
 {
 	unsigned long a, b;
 	char *end;
@@ -127,8 +128,8 @@ int sg_parse_range(const char *s, uint16_t *first, uint16_t *last)
 	*last = b;
 	return 0;
 bad:
-	sg_err("invalid port range '%s' (expected PORT or FIRST-LAST, 1..65535)",
-	       s);
+	sg_err("%s%sinvalid port range '%s' (expected PORT or FIRST-LAST, 1..65535)",
+	       what ?: "", what ? ": " : "", s);
 	return -1;
 }
 

@@ -392,10 +392,12 @@ build_tools()
 
 # host_tests: what runs on the host rather than in a guest: the unit
 # tests and a short fuzz run over the code the module shares with
-# userspace. Skipped when TESTS picks guest tests (make fuzz runs them).
+# userspace, and systemd-analyze verify on the systemd units. Skipped
+# when TESTS picks guest tests (make fuzz runs them).
 host_tests()
 {
 	[[ -n "${TESTS:-}" ]] && return 0
+	host_items "$repo/tools/systemd/verify.sh"
 	if make -C "$repo/fuzz" smoke >"$build/fuzz.log" 2>&1; then
 		grep -E '^(unit|fuzz)' "$build/fuzz.log" | sed 's/^/# /'
 		echo "ok - fuzz-smoke"

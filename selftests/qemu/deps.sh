@@ -21,6 +21,9 @@ SYNGUARD_DEPS=(
 	libmnl-dev pkg-config
 	iproute2 nftables hping3 socat conntrack ethtool procps tcpdump
 	coreutils util-linux psmisc sparse
+	# synguardctl top under a terminal, the Prometheus output's parser,
+	# and systemd-analyze for the units
+	tmux python3-prometheus-client systemd
 )
 
 # synguard_missing PKG...: print those of the packages not installed.

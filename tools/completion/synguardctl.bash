@@ -6,7 +6,8 @@ _synguardctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local objects="show set stats sources halfopen ports allow backends monitor help"
+	local objects="show set stats sources halfopen ports allow backends
+		showconf setconf top monitor help"
 	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
 		halfopen_timeout table_size source_limit prefix4 prefix6 gateway"
 	local i obj="" nwords=0
@@ -54,6 +55,18 @@ _synguardctl()
 		;;
 	sources)
 		((nwords == 1)) && COMPREPLY=($(compgen -W "top" -- "$cur"))
+		;;
+	stats)
+		if ((nwords == 1)); then
+			COMPREPLY=($(compgen -W "-o" -- "$cur"))
+		elif [[ $prev == -o ]]; then
+			COMPREPLY=($(compgen -W "text json prometheus" -- "$cur"))
+		elif [[ $prev == prometheus ]]; then
+			COMPREPLY=($(compgen -W "--all-netns" -- "$cur"))
+		fi
+		;;
+	setconf)
+		((nwords == 1)) && _filedir
 		;;
 	backends)
 		((nwords == 1)) && COMPREPLY=($(compgen -W "show" -- "$cur"))

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * showconf: a namespace's whole configuration, as a file setconf reads.
+ * setconf: make a namespace's configuration exactly a file's, all or
+ * nothing.
+ *
+ * The file is "KEY = VALUE" lines, as wg(8)'s; '#' starts a comment.
+ * The keys are set's, and "ports" and "allow" take comma-separated
+ * lists and may be repeated. A key the file leaves out gets its default:
+ * what a new namespace starts with.
+ *
+ * setconf reads and checks the whole file, against the kernel's own
+ * limits (its netlink policy), before it changes anything; then it
+ * applies the settings in one request and the lists as differences from
+ * what is there. If the kernel refuses a step, the configuration read
+ * before the first one is put back.
+ */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "synguardctl.h"
+
+/* Items of a list on one line of showconf's. */
+#define CONF_PER_LINE 8
+
+/* A whole configuration; @line says where a file set each part. */
+struct conf {
+	uint32_t mode;
+	uint32_t value[SG_NSETTINGS];
+	struct sg_range ports[SG_LIST_MAX];
+	struct sg_prefix allow[SG_LIST_MAX];
+	int nports, nallow;
+	int mode_line, line[SG_NSETTINGS];	/* 0: not in the file */
+};
+
+/* The configuration of the namespace the socket is in. */
+static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
+{
+	struct sg_config cfg;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	if (sg_config_fetch(nl, &cfg, what))
+		return -1;
+	for (i = 0; i < SG_NSETTINGS; i++) {
+		if (!cfg.have[i]) {
+			sg_err("%s: the module does not report %s", what,
+			       sg_settings[i].key);
+			return -1;
+		}
+		c->value[i] = cfg.value[i];
+	}
+	c->mode = cfg.mode;
+	c->nports = ports_fetch(nl, c->ports, SG_LIST_MAX);
+	if (c->nports < 0)
+		return -1;
+	c->nallow = allow_fetch(nl, c->allow, SG_LIST_MAX);
+	if (c->nallow < 0)
+		return -1;
+	qsort(c->ports, c->nports, sizeof(*c->ports), sg_range_cmp);
+	qsort(c->allow, c->nallow, sizeof(*c->allow), sg_prefix_cmp);
+	return 0;
+}
+
+/* Reading a file ------------------------------------------------------ */
+
+struct conf_file {
+	const char *name;
+	int line;
+	int errors;
+	char where[300];	/* "FILE:LINE" */
+};
+
+static const char *conf_where(struct conf_file *f)
+{
+	snprintf(f->where, sizeof(f->where), "%s:%d", f->name, f->line);
+	return f->where;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Whether @p has no address bits set beyond its length. */
+static bool prefix_clean(const struct sg_prefix *p)
+{
+	int bytes = p->family == AF_INET ? 4 : 16, i;
+
+	for (i = 0; i < bytes; i++) {
+		int keep = p->len - 8 * i;
+		uint8_t mask = keep >= 8 ? 0xff :
+			       keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+
+		if (p->addr[i] & ~mask)
+			return false;
+	}
+	return true;
+}
+
+static int conf_parse_port(struct conf_file *f, const char *text, void *item)
+{
+	struct sg_range *r = item;
+
+	if (sg_parse_range(conf_where(f), text, &r->first, &r->last))
+		return -1;
+	if (!r->first) {
+		sg_err("%s: port 0 is not a port (1..65535)", f->where);
+		return -1;
+	}
+	if (r->first > r->last) {
+		sg_err("%s: port range '%s' ends before it starts", f->where,
+		       text);
+		return -1;
+	}
+	return 0;
+}
+
+static int conf_parse_prefix(struct conf_file *f, const char *text, void *item)
+{
+	struct sg_prefix *p = item;
+
+	memset(p, 0, sizeof(*p));
+	if (sg_parse_prefix(conf_where(f), text, &p->family, p->addr, &p->len))
+		return -1;
+	if (!prefix_clean(p)) {
+		sg_err("%s: prefix '%s' has address bits set beyond its length",
+		       f->where, text);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the two lists of a file share. */
+static const struct conf_list {
+	const char *key;
+	const char *noun;	/* one item, for messages */
+	size_t size;		/* of one item */
+	size_t items, count;	/* offsets in struct conf */
+	int (*cmp)(const void *a, const void *b);
+	/* One item from @text into @item; prints why not. */
+	int (*parse)(struct conf_file *f, const char *text, void *item);
+	void (*format)(const void *item, char *buf, size_t size);
+} conf_lists[] = {
+	{ "ports", "port range", sizeof(struct sg_range),
+	  offsetof(struct conf, ports), offsetof(struct conf, nports),
+	  sg_range_cmp, conf_parse_port, sg_format_range },
+	{ "allow", "prefix", sizeof(struct sg_prefix),
+	  offsetof(struct conf, allow), offsetof(struct conf, nallow),
+	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix },
+};
+
+/* One item of list @l into @c: new, and room for it. */
+static int conf_append(struct conf_file *f, const struct conf_list *l,
+		       struct conf *c, const char *text)
+{
+	union { struct sg_range r; struct sg_prefix p; } item;
+	char *items = (char *)c + l->items;
+	int *n = (int *)((char *)c + l->count), i;
+
+	if (l->parse(f, text, &item))
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (!l->cmp(items + i * l->size, &item)) {
+			sg_err("%s: %s '%s' given twice", f->where, l->noun,
+			       text);
+			return -1;
+		}
+	if (*n == SG_LIST_MAX) {
+		sg_err("%s: more than %d of %s", f->where, SG_LIST_MAX, l->key);
+		return -1;
+	}
+	memcpy(items + (*n)++ * l->size, &item, l->size);
+	return 0;
+}
+
+/* A comma-separated list; nothing at all is an empty list. */
+static int conf_list(struct conf_file *f, const struct conf_list *l,
+		     struct conf *c, char *val)
+{
+	char *item, *save = NULL;
+	int ret = 0;
+
+	if (!*val)
+		return 0;
+	if (val[strlen(val) - 1] == ',') {
+		sg_err("%s: list ends with a comma", conf_where(f));
+		return -1;
+	}
+	for (item = strtok_r(val, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		item = trim(item);
+		if (!*item) {
+			sg_err("%s: empty item in the list", conf_where(f));
+			return -1;
+		}
+		ret |= conf_append(f, l, c, item);
+	}
+	return ret;
+}
+
+/* showconf ------------------------------------------------------------ */
+
+/* List @l as "KEY = ITEM, ITEM...", CONF_PER_LINE to a line. */
+static void conf_print_list(const struct conf *c, const struct conf_list *l)
+{
+	const char *items = (const char *)c + l->items;
+	int n = *(const int *)((const char *)c + l->count), i;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (!n)
+		printf("%s =\n", l->key);
+	for (i = 0; i < n; i++) {
+		l->format(items + i * l->size, buf, sizeof(buf));
+		if (i % CONF_PER_LINE)
+			printf(", %s", buf);
+		else
+			printf("%s = %s", l->key, buf);
+		if (i % CONF_PER_LINE == CONF_PER_LINE - 1 || i == n - 1)
+			putchar('\n');
+	}
+}
+
+int showconf_main(struct sg_nl *nl, int argc, char **argv)
+{
+	char buf[SG_SETTING_STRLEN];
+	struct conf *c;
+	int i;
+
+	if (argc > 1) {
+		sg_err("showconf: unexpected '%s'", argv[1]);
+		return sg_usage("showconf");
+	}
+	if (sg_nl_ready(nl))
+		return 1;
+	c = malloc(sizeof(*c));
+	if (!c || conf_fetch(nl, c, "showconf")) {
+		free(c);
+		return 1;
+	}
+	printf("# synguard configuration%s%s (synguardctl showconf)\n",
+	       sg_netns ? " of network namespace " : "",
+	       sg_netns ? sg_netns : "");
+	printf("mode = %s\n", sg_mode_name(c->mode));
+	for (i = 0; i < SG_NSETTINGS; i++)
+		printf("%s = %s\n", sg_settings[i].key,
+		       sg_setting_str(&sg_settings[i], c->value[i], buf));
+	for (i = 0; i < (int)ARRAY_SIZE(conf_lists); i++)
+		conf_print_list(c, &conf_lists[i]);
+	free(c);
+	return 0;
+}
+
+/* One "KEY = VALUE" line into @c; prints why not. */
+static int conf_line(struct conf_file *f, struct conf *c, char *text)
+{
+	const struct sg_setting *s;
+	char *eq, *key, *val;
+	int mode, i;
+
+	eq = strchr(text, '=');
+	if (!eq) {
+		sg_err("%s: expected KEY = VALUE", conf_where(f));
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(text);
+	val = trim(eq + 1);
+	for (i = 0; i < (int)ARRAY_SIZE(conf_lists); i++)
+		if (!strcasecmp(key, conf_lists[i].key))
+			return conf_list(f, &conf_lists[i], c, val);
+
+	if (!*val) {
+		sg_err("%s: %s has no value", conf_where(f), key);
+		return -1;
+	}
+	if (!strcasecmp(key, "mode")) {
+		if (c->mode_line) {
+			sg_err("%s: mode given twice (first on line %d)",
+			       conf_where(f), c->mode_line);
+			return -1;
+		}
+		mode = sg_mode_parse(val);
+		if (mode < 0) {
+			sg_err("%s: unknown mode '%s' (off, monitor, auto or always)",
+			       conf_where(f), val);
+			return -1;
+		}
+		c->mode = mode;
+		c->mode_line = f->line;
+		return 0;
+	}
+	s = sg_setting_find(key);
+	if (!s) {
+		sg_err("%s: unknown key '%s'", conf_where(f), key);
+		return -1;
+	}
+	i = s - sg_settings;
+	if (c->line[i]) {
+		sg_err("%s: %s given twice (first on line %d)", conf_where(f),
+		       s->key, c->line[i]);
+		return -1;
+	}
+	snprintf(f->where, sizeof(f->where), "%s:%d: %s", f->name, f->line,
+		 s->key);
+	if (sg_setting_parse(s, f->where, val, &c->value[i]))
+		return -1;
+	c->line[i] = f->line;
+	return 0;
+}
+
+/* Reads @path ("-": standard input) into @c; prints every error in it. */
+static int conf_read(const char *path, struct conf *c)
+{
+	struct conf_file f = { .name = path };
+	char *buf = NULL, *hash;
+	size_t size = 0;
+	FILE *in;
+
+	memset(c, 0, sizeof(*c));
+	if (!strcmp(path, "-")) {
+		in = stdin;
+		f.name = "<stdin>";
+	} else {
+		in = fopen(path, "re");
+		if (!in) {
+			sg_err("setconf: cannot open %s: %s", path,
+			       strerror(errno));
+			return -1;
+		}
+	}
+	while (getline(&buf, &size, in) >= 0) {
+		f.line++;
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		if (!*trim(buf))
+			continue;
+		if (conf_line(&f, c, trim(buf)))
+			f.errors++;
+	}
+	if (ferror(in)) {
+		sg_err("setconf: reading %s: %s", f.name, strerror(errno));
+		f.errors++;
+	}
+	free(buf);
+	if (in != stdin)
+		fclose(in);
+	return f.errors ? -1 : 0;
+}
+
+/* The kernel's limits --------------------------------------------------- */
+
+/* The ranges SET_CONFIG's policy allows, by attribute. */
+struct limits {
+	bool have[SYNGUARD_A_MAX + 1];
+	uint64_t min[SYNGUARD_A_MAX + 1], max[SYNGUARD_A_MAX + 1];
+};
+
+static int limits_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { NULL };
+	const struct nlattr *idx, *attr;
+	struct limits *l = data;
+
+	sg_nl_parse(nlh, tb, CTRL_ATTR_MAX);
+	if (!tb[CTRL_ATTR_POLICY])
+		return MNL_CB_OK;
+	/* Policy 0 is the operation's own; nested policies come after. */
+	mnl_attr_for_each_nested(idx, tb[CTRL_ATTR_POLICY]) {
+		if (mnl_attr_get_type(idx) != 0)
+			continue;
+		mnl_attr_for_each_nested(attr, idx) {
+			const struct nlattr *pt[NL_POLICY_TYPE_ATTR_MAX + 1] = { NULL };
+			int type = mnl_attr_get_type(attr);
+
+			if (type > SYNGUARD_A_MAX)
+				continue;
+			sg_nl_parse_nested(attr, pt, NL_POLICY_TYPE_ATTR_MAX);
+			if (!pt[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] ||
+			    !pt[NL_POLICY_TYPE_ATTR_MAX_VALUE_U])
+				continue;
+			l->have[type] = true;
+			l->min[type] = mnl_attr_get_u64(pt[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]);
+			l->max[type] = mnl_attr_get_u64(pt[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * SET_CONFIG's policy, from the kernel (CTRL_CMD_GETPOLICY): the tool
+ * keeps no copy of the limits. Without it, the kernel alone judges.
+ */
+static void limits_fetch(struct sg_nl *nl, struct limits *l)
+{
+	uint16_t family = nl->family;
+	struct nlmsghdr *nlh;
+
+	memset(l, 0, sizeof(*l));
+	nl->family = GENL_ID_CTRL;
+	nlh = sg_nl_request(nl, CTRL_CMD_GETPOLICY, NLM_F_DUMP);
+	nl->family = family;
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, family);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_OP, SYNGUARD_CMD_SET_CONFIG);
+	if (sg_nl_run(nl, nlh, limits_cb, l, NULL))
+		memset(l, 0, sizeof(*l));
+}
+
+/* Every value the file gives within the kernel's limits; says which not. */
+static int conf_check(const char *name, const struct conf *c,
+		      const struct limits *l)
+{
+	int high = sg_setting_find("halfopen_high") - sg_settings;
+	int low = sg_setting_find("halfopen_low") - sg_settings;
+	int i, attr, errors = 0;
+
+	for (i = 0; i < SG_NSETTINGS; i++) {
+		attr = sg_settings[i].attr;
+		if (!c->line[i] || !l->have[attr])
+			continue;
+		if (c->value[i] < l->min[attr] || c->value[i] > l->max[attr]) {
+			sg_err("%s:%d: %s: %u is out of range (%llu..%llu)",
+			       name, c->line[i], sg_settings[i].key,
+			       c->value[i], (unsigned long long)l->min[attr],
+			       (unsigned long long)l->max[attr]);
+			errors++;
+		}
+	}
+	/* The one rule between two settings; the kernel has it too. */
+	if (!errors && c->value[low] > c->value[high]) {
+		sg_err("%s:%d: halfopen_low (%u) must not exceed halfopen_high (%u)",
+		       name, c->line[low] ? c->line[low] : c->line[high],
+		       c->value[low], c->value[high]);
+		errors++;
+	}
+	return errors ? -1 : 0;
+}
+
+/*
+ * The defaults, from the kernel: the configuration of a new network
+ * namespace, which the module gives its built-in defaults and its load
+ * parameters. The namespace is gone once the socket in it is closed.
+ */
+static int conf_defaults(struct conf *d)
+{
+	struct sg_nl tmp = { 0 };
+	int self, ret = -1;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		sg_err("setconf: /proc/self/ns/net: %s", strerror(errno));
+		return -1;
+	}
+	if (unshare(CLONE_NEWNET)) {
+		sg_err("setconf: cannot learn the defaults in a new network namespace (%s): give every key in the file",
+		       strerror(errno));
+		close(self);
+		return -1;
+	}
+	if (!sg_nl_open(&tmp))
+		ret = conf_fetch(&tmp, d, "setconf: defaults");
+	sg_nl_close(&tmp);
+	if (setns(self, CLONE_NEWNET)) {
+		sg_err("setconf: cannot return to the network namespace: %s",
+		       strerror(errno));
+		ret = -1;
+	}
+	close(self);
+	return ret;
+}
+
+/* Applying ------------------------------------------------------------ */
+
+/* Sends @cmd with every item of @a (@n of @size) not in @b (@m). */
+static int conf_list_diff(struct sg_nl *nl, uint8_t cmd, const char *what,
+			  const void *a, int n, const void *b, int m,
+			  size_t size, int (*cmp)(const void *, const void *),
+			  void (*put)(struct nlmsghdr *, const void *))
+{
+	struct nlmsghdr *nlh = NULL;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		const void *x = (const char *)a + i * size;
+
+		for (j = 0; j < m; j++)
+			if (!cmp(x, (const char *)b + j * size))
+				break;
+		if (j < m)
+			continue;
+		if (!nlh)
+			nlh = sg_nl_request(nl, cmd, 0);
+		put(nlh, x);
+	}
+	return nlh ? sg_nl_run(nl, nlh, NULL, NULL, what) : 0;
+}
+
+/* Makes the namespace's configuration @to, from @from; -errno if refused. */
+static int conf_apply(struct sg_nl *nl, const struct conf *to,
+		      const struct conf *from, const char *what)
+{
+	char w[64];
+	struct nlmsghdr *nlh;
+	int i, ret;
+
+	nlh = sg_nl_request(nl, SYNGUARD_CMD_SET_CONFIG, 0);
+	mnl_attr_put_u32(nlh, SYNGUARD_A_MODE, to->mode);
+	for (i = 0; i < SG_NSETTINGS; i++)
+		sg_setting_put(nlh, &sg_settings[i], to->value[i]);
+	ret = sg_nl_run(nl, nlh, NULL, NULL, what);
+	if (ret)
+		return ret;
+
+	/* Deletions first: the kernel holds a limited number. */
+	snprintf(w, sizeof(w), "%s: ports del", what);
+	ret = conf_list_diff(nl, SYNGUARD_CMD_PORTS_DEL, w, from->ports,
+			     from->nports, to->ports, to->nports,
+			     sizeof(*to->ports), sg_range_cmp, sg_put_range);
+	snprintf(w, sizeof(w), "%s: ports add", what);
+	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_PORTS_ADD, w, to->ports,
+				    to->nports, from->ports, from->nports,
+				    sizeof(*to->ports), sg_range_cmp,
+				    sg_put_range);
+	snprintf(w, sizeof(w), "%s: allow del", what);
+	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_ALLOW_DEL, w, from->allow,
+				    from->nallow, to->allow, to->nallow,
+				    sizeof(*to->allow), sg_prefix_cmp,
+				    sg_put_prefix);
+	snprintf(w, sizeof(w), "%s: allow add", what);
+	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_ALLOW_ADD, w, to->allow,
+				    to->nallow, from->allow, from->nallow,
+				    sizeof(*to->allow), sg_prefix_cmp,
+				    sg_put_prefix);
+	return ret;
+}
+
+int setconf_main(struct sg_nl *nl, int argc, char **argv)
+{
+	struct conf *want, *old, *now;
+	struct limits *l;
+	bool partial = false;
+	int i, ret = 1;
+
+	if (argc != 2) {
+		if (argc > 2)
+			sg_err("setconf: unexpected '%s'", argv[2]);
+		return sg_usage("setconf");
+	}
+	want = malloc(sizeof(*want));
+	old = malloc(sizeof(*old));
+	now = malloc(sizeof(*now));
+	l = malloc(sizeof(*l));
+	if (!want || !old || !now || !l) {
+		sg_err("setconf: out of memory");
+		goto out;
+	}
+	if (conf_read(argv[1], want))
+		goto out;
+	if (sg_nl_ready(nl))
+		goto out;
+
+	/* What the file leaves out is the default. */
+	partial = !want->mode_line;
+	for (i = 0; i < SG_NSETTINGS; i++)
+		partial |= !want->line[i];
+	if (partial) {
+		if (conf_defaults(now))
+			goto out;
+		if (!want->mode_line)
+			want->mode = now->mode;
+		for (i = 0; i < SG_NSETTINGS; i++)
+			if (!want->line[i])
+				want->value[i] = now->value[i];
+	}
+	limits_fetch(nl, l);
+	if (conf_check(strcmp(argv[1], "-") ? argv[1] : "<stdin>", want, l))
+		goto out;
+
+	if (conf_fetch(nl, old, "setconf"))
+		goto out;
+	if (!conf_apply(nl, want, old, "setconf")) {
+		ret = 0;
+		goto out;
+	}
+	/* Refused midway: put back what was there, from what is there now. */
+	if (!conf_fetch(nl, now, "setconf: restoring") &&
+	    !conf_apply(nl, old, now, "setconf: restoring"))
+		sg_err("setconf: undone: the configuration is as it was before");
+	else
+		sg_err("setconf: could not restore the configuration before it: check it with showconf");
+out:
+	free(want);
+	free(old);
+	free(now);
+	free(l);
+	return ret;
+}
