@@ -123,4 +123,23 @@ static inline struct nlattr **sg_genl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * Who may join the events multicast group. Kernels with
+ * GENL_MCAST_CAP_NET_ADMIN (6.7, and the stable kernels that took it:
+ * Debian 12's 6.1.0-57 has it, 6.1.0-47 not) refuse a socket without
+ * CAP_NET_ADMIN over the namespace. Older ones have neither the flag nor
+ * an mcast_bind callback to check it ourselves: there anyone in the
+ * namespace may join, so an event carries nothing that names a client.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define SG_MCGRP_ADMIN_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define SG_MCGRP_ADMIN_FLAGS	0
+#endif
+
+static inline bool sg_mcgrp_admin_only(void)
+{
+	return SG_MCGRP_ADMIN_FLAGS != 0;
+}
+
 #endif /* _SG_COMPAT_H */

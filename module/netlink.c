@@ -963,7 +963,8 @@ static int sg_fill_event(struct sk_buff *skb, const struct sg_event *ev)
 	     nla_put_u32(skb, SYNGUARD_A_EVENT_COUNT, ev->count)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
-	if (ev->source) {
+	/* Where anyone may listen, the count alone (compat.h). */
+	if (ev->source && sg_mcgrp_admin_only()) {
 		p = *ev->source;
 		sg_addr_mask(p.addr, p.len);
 		if (sg_put_prefix(skb, SYNGUARD_A_SOURCE, &p, NULL))
@@ -1202,11 +1203,14 @@ static const struct genl_ops sg_genl_ops[] = {
 	},
 };
 
-/* Events name clients (a source at its limit): for the admin. */
+/*
+ * Events name clients (a source at its limit): for the admin, where the
+ * kernel can tell (compat.h).
+ */
 static const struct genl_multicast_group sg_mcgrps[] = {
 	[SG_MCGRP_EVENTS] = {
 		.name = SYNGUARD_MCGRP_EVENTS,
-		.flags = GENL_MCAST_CAP_NET_ADMIN,
+		.flags = SG_MCGRP_ADMIN_FLAGS,
 	},
 };
 

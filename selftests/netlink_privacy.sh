@@ -10,7 +10,8 @@
 # nobody, without capabilities, in $SRV: show, stats and ports top work;
 # halfopen (4-tuples, sequence numbers), sources (client addresses),
 # backends and monitor (events name clients) are refused, saying that
-# CAP_NET_ADMIN is needed. (netlink_userns.sh: in namespaces of its own,
+# CAP_NET_ADMIN is needed; where the kernel cannot refuse monitor, its
+# events name no client. (netlink_userns.sh: in namespaces of its own,
 # nobody may.)
 
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ CTL=${SYNGUARD_CTL}
 SRV_IP=10.0.1.2
 PORT=9300
 
-sg_setup_pair hping3 socat nft setpriv
+sg_setup_pair hping3 socat nft setpriv python3
 ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 sg_load || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
@@ -52,7 +53,7 @@ for cmd in show stats "ports top" "-j ports top 3"; do
 done
 sg_check "nobody: stats shows the SYNs" \
 	test "$(nobody stats | awk '$1 == "syn_received" { print $2 }')" -ge 5
-for cmd in halfopen sources "sources top 3" backends monitor; do
+for cmd in halfopen sources "sources top 3" backends; do
 	# shellcheck disable=SC2086 # words
 	if out=$(nobody $cmd 2>&1); then
 		sg_fail "nobody: $cmd was allowed"
@@ -61,5 +62,37 @@ for cmd in halfopen sources "sources top 3" backends monitor; do
 			grep -q 'Operation not permitted (needs CAP_NET_ADMIN)' <<<"$out"
 	fi
 done
+
+
+# monitor: refused where the kernel can restrict the events group
+# (GENL_MCAST_CAP_NET_ADMIN). Where it cannot, anyone may listen, and a
+# source at its limit must then not be named: the count alone.
+"$CTL" -n "$SRV" set source_limit 2 ||
+	{ echo "FAIL: set source_limit"; exit "$ksft_fail"; }
+events="$SG_TMPDIR/events"
+nobody -j monitor >"$events" 2>"$SG_TMPDIR/monitor.err" &
+monitor=$!
+exited() { ! kill -0 "$monitor" 2>/dev/null; }
+if busywait 5000 exited; then
+	wait "$monitor"
+	out=$(cat "$SG_TMPDIR/monitor.err")
+	sg_check "nobody: monitor refused ($out)" \
+		grep -q 'Operation not permitted (needs CAP_NET_ADMIN)' <<<"$out"
+else
+	sg_info "this kernel lets anyone join the events group"
+	ip netns exec "$CLI" hping3 -q -S -p "$PORT" -c 5 -i u10000 \
+		-s 2000 "$SRV_IP" >/dev/null 2>&1
+	limited() { grep -q '"source_limit"' "$events"; }
+	sg_check "nobody: monitor gets the source_limit event" \
+		busywait 5000 limited
+	kill -TERM "$monitor"
+	wait "$monitor"
+	sg_info "events: $(cat "$events")"
+	sg_check "nobody: no event names a client" \
+		python3 -c '
+import json, sys
+sys.exit(any("source" in json.loads(l) for l in open(sys.argv[1])))' \
+		"$events"
+fi
 
 exit "$ret"
