@@ -9,12 +9,13 @@
 #         legit_client.py                            echo server :8080
 #
 # - top, in a tmux pane during the flood, shows nonzero SYN and cookie
-#   rates and cookie mode on; shrunk, it goes on drawing within the new
-#   size; q ends it with status 0;
+#   rates, cookie mode on and the flooded port as the busiest; shrunk,
+#   it goes on drawing within the new size; q ends it with status 0;
 # - after the flood, with the counters still, stats -o prometheus
 #   --all-netns parses with the Prometheus client's parser, every
 #   counter of /sys/kernel/synguard/stats/ is there, and summed over the
-#   namespaces it equals the sysfs file.
+#   namespaces it equals the sysfs file; the flooded port has its own
+#   series (port="8080"), within its namespace's counters.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -85,6 +86,15 @@ fi
 sg_info "top during the flood, 100x30:"$'\n'"$(screen)"
 sg_check "top: cookie mode on" grep -q '^cookie mode: ON' <(screen)
 
+# busiest_port: the first row under top's PORT title, and its SYN/s.
+busiest_port()
+{
+	screen | awk '$1 == "PORT" && $2 == "SYN/s" { getline; print $1, $2; exit }'
+}
+read -r port port_syn < <(busiest_port)
+sg_check "top: the flooded port $PORT is the busiest ($port, $port_syn SYN/s)" \
+	test "$port" == "$PORT" -a "${port_syn:-0}" -gt 0
+
 tmux resize-window -t top -x 60 -y 12
 before=$(rates)
 sg_check "top: redraws after a resize" busywait 5000 redrawn "$before"
@@ -132,16 +142,45 @@ for i in 1 2 3; do
 	[[ "$(snap)" == "$(cat "$SG_TMPDIR/sysfs.txt")" ]] && break
 done
 sg_info "stats -o prometheus --all-netns, the $SRV part:"$'\n'"$(grep "netns=\"$SRV\"" "$SG_TMPDIR/prom.txt" | head -n 12)"
+sg_info "...and its ports:"$'\n'"$(grep "^synguard_port_.*netns=\"$SRV\"" "$SG_TMPDIR/prom.txt")"
 
 # The client's parser reads it; counters summed over the namespaces
-# equal sysfs, which counts every namespace.
-python3 - "$SG_TMPDIR/prom.txt" "$SG_TMPDIR/sysfs.txt" "$SRV" <<'EOF' ||
+# equal sysfs, which counts every namespace; the flooded port's series
+# are there, no more than its namespace's.
+python3 - "$SG_TMPDIR/prom.txt" "$SG_TMPDIR/sysfs.txt" "$SRV" "$PORT" <<'EOF' ||
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 
-prom, sysfs, srv = sys.argv[1:]
-fams = {f.name: f for f in text_string_to_metric_families(open(prom).read())}
+prom, sysfs, srv, port = sys.argv[1:]
+text = open(prom).read()
+fams = {f.name: f for f in text_string_to_metric_families(text)}
 bad = 0
+types = [l.split()[2] for l in text.splitlines() if l.startswith("# TYPE ")]
+if len(types) != len(set(types)):
+    print("FAIL: prometheus: a metric family's TYPE more than once")
+    bad = 1
+
+
+def value(fam, **labels):
+    """The sample of family fam with exactly these labels, or None."""
+    f = fams.get(fam)
+    for s in f.samples if f else []:
+        if s.labels == labels and not s.name.endswith("_created"):
+            return s.value
+    return None
+
+
+for name, must_count in (("syn_received", True), ("cookies_sent", True),
+                         ("cookies_validated", False)):
+    fam = fams.get("synguard_port_" + name)
+    v = value("synguard_port_" + name, netns=srv, port=port)
+    ns = value("synguard_" + name, netns=srv)
+    if fam is None or fam.type != "counter" or not fam.documentation or \
+       v is None or ns is None or v > ns or (must_count and v == 0):
+        print(f"FAIL: prometheus: synguard_port_{name}_total{{netns=\"{srv}\",port=\"{port}\"}} {v}, the namespace's {ns}")
+        bad = 1
+    else:
+        print(f"PASS: prometheus: synguard_port_{name}_total{{netns=\"{srv}\",port=\"{port}\"}} {v:.0f} of the namespace's {ns:.0f}")
 for line in open(sysfs):
     name, value = line.split()
     gauge = name == "halfopen_current"

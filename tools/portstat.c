@@ -54,7 +54,8 @@ static int port_stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max)
+int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max,
+		     const char *what)
 {
 	struct port_stats_ctx c = { .p = p, .max = max };
 	struct nlmsghdr *nlh;
@@ -66,7 +67,7 @@ int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max)
 		return -ENOTCONN;
 	nlh = sg_nl_request(nl, SYNGUARD_CMD_GET_PORT_STATS, NLM_F_DUMP);
 	mnl_attr_put_u32(nlh, SYNGUARD_A_LIMIT, max);
-	ret = sg_nl_run(nl, nlh, port_stats_cb, &c, "ports top");
+	ret = sg_nl_run(nl, nlh, port_stats_cb, &c, what);
 	return ret ? ret : c.n;
 }
 
@@ -104,7 +105,7 @@ int ports_top_main(struct sg_nl *nl, int argc, char **argv)
 	}
 	if (top > SYNGUARD_PORT_STATS)
 		top = SYNGUARD_PORT_STATS;
-	n = port_stats_fetch(nl, p, top);
+	n = port_stats_fetch(nl, p, top, "ports top");
 	if (n < 0)
 		return 1;
 

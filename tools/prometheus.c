@@ -8,6 +8,7 @@
  * synguard_<name>_total; the state is a handful of gauges. A namespace
  * named with -n, or found in /run/netns/ with --all-netns, labels its
  * series netns="NAME"; the one synguardctl runs in has no netns label.
+ * The busiest destination ports add series with a port label.
  * The format wants every series of a metric together: everything is
  * read first, then printed metric by metric.
  */
@@ -26,6 +27,8 @@ struct prom_ns {
 	char name[256];		/* "": the namespace synguardctl runs in */
 	struct sg_stats s;
 	struct sg_config c;
+	struct sg_port_stat ports[SYNGUARD_PORT_STATS];
+	int nports;
 };
 
 struct prom {
@@ -199,21 +202,87 @@ static void prom_state(const struct prom *p)
 		}
 }
 
+static unsigned long long prom_port_syns(const struct sg_port_stat *p)
+{
+	return p->syns;
+}
+
+static unsigned long long prom_port_sent(const struct sg_port_stat *p)
+{
+	return p->cookies_sent;
+}
+
+static unsigned long long prom_port_validated(const struct sg_port_stat *p)
+{
+	return p->cookies_validated;
+}
+
+static unsigned long long prom_port_syn_rate(const struct sg_port_stat *p)
+{
+	return p->syn_rate;
+}
+
 /*
- * Per-port series (a "port" label next to "netns") go here, one metric
- * at a time as above, once the kernel has a per-port dump to read them
- * from. It has none yet: nothing is printed.
+ * The kernel's per-port view: the SYNGUARD_PORT_STATS busiest ports of
+ * each namespace. A port's totals start when the kernel begins to keep
+ * it and start again should it be dropped and come back, which
+ * Prometheus takes as a counter reset.
  */
+static const struct {
+	const char *metric, *type, *help;
+	unsigned long long (*value)(const struct sg_port_stat *p);
+} prom_port_metrics[] = {
+	{ "synguard_port_syn_received_total", "counter",
+	  "SYNs to the destination port, since synguard began to keep it among the busiest.",
+	  prom_port_syns },
+	{ "synguard_port_cookies_sent_total", "counter",
+	  "SYN cookies sent for the destination port, since synguard began to keep it.",
+	  prom_port_sent },
+	{ "synguard_port_cookies_validated_total", "counter",
+	  "SYN cookies to the destination port that came back valid, since synguard began to keep it.",
+	  prom_port_validated },
+	{ "synguard_port_syn_rate", "gauge",
+	  "SYNs to the destination port in the last second.",
+	  prom_port_syn_rate },
+};
+
 static void prom_ports(const struct prom *p)
 {
-	(void)p;
+	char label[16];
+	bool any = false;
+	size_t m;
+	int i, j;
+
+	for (i = 0; i < p->n; i++)
+		any |= p->ns[i].nports > 0;
+	if (!any)
+		return;
+	for (m = 0; m < ARRAY_SIZE(prom_port_metrics); m++) {
+		prom_head(prom_port_metrics[m].metric,
+			  prom_port_metrics[m].type, prom_port_metrics[m].help);
+		for (i = 0; i < p->n; i++)
+			for (j = 0; j < p->ns[i].nports; j++) {
+				const struct sg_port_stat *ps =
+					&p->ns[i].ports[j];
+
+				snprintf(label, sizeof(label), "port=\"%u\"",
+					 ps->port);
+				prom_sample(prom_port_metrics[m].metric,
+					    &p->ns[i], label,
+					    prom_port_metrics[m].value(ps));
+			}
+	}
 }
 
 /* Reads the namespace @nl is in into @ns; prints why not. */
 static int prom_read(struct sg_nl *nl, struct prom_ns *ns)
 {
-	return sg_stats_fetch(nl, &ns->s, "stats") ||
-	       sg_config_fetch(nl, &ns->c, "stats") ? -1 : 0;
+	if (sg_stats_fetch(nl, &ns->s, "stats") ||
+	    sg_config_fetch(nl, &ns->c, "stats"))
+		return -1;
+	ns->nports = port_stats_fetch(nl, ns->ports, SYNGUARD_PORT_STATS,
+				      "stats");
+	return ns->nports < 0 ? -1 : 0;
 }
 
 static int prom_name_cmp(const void *a, const void *b)

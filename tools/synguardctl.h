@@ -194,10 +194,11 @@ struct sg_port_stat {
  * Fetches the @max busiest destination ports of the current namespace
  * into @p, busiest first (the last second's SYNs, then all of them);
  * the kernel keeps at most SYNGUARD_PORT_STATS. Opens @nl if need be.
- * Returns how many it stored, or -errno after printing why. Needs no
- * privilege.
+ * Returns how many it stored, or -errno after printing why after
+ * "@what: " (nothing if @what is NULL). Needs no privilege.
  */
-int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max);
+int port_stats_fetch(struct sg_nl *nl, struct sg_port_stat *p, int max,
+		     const char *what);
 /* One SYNGUARD_A_PORT nest into @p; -1 if incomplete. */
 int port_stat_parse(const struct nlattr *nest, struct sg_port_stat *p);
 /* @p as one JSON object (an array element). */

@@ -2,8 +2,9 @@
 /*
  * top: a live view of one namespace, redrawn once a second as top(1)
  * and iftop(8) do: SYN, cookie and validated-cookie rates (from the
- * counters' deltas), the half-opens, cookie mode and why, and the
- * sources holding the most half-opens.
+ * counters' deltas), the half-opens, cookie mode and why, the
+ * destination ports with the most SYNs and the sources holding the most
+ * half-opens.
  *
  * Plain ANSI escapes on the alternate screen and a termios mode without
  * echo or line editing; no curses. Every row is positioned, cut to the
@@ -27,8 +28,10 @@
 #include "synguardctl.h"
 
 #define TOP_INTERVAL_MS	1000
-/* Rows above the sources: header, state, blank, rates (2), blank, title. */
-#define TOP_HEAD_ROWS	7
+/* Rows above the ports: header, state, blank, rates (2), blank. */
+#define TOP_HEAD_ROWS	6
+/* The busiest ports shown; the sources get the rows left. */
+#define TOP_PORTS	5
 
 static volatile sig_atomic_t top_resized, top_signal;
 
@@ -47,6 +50,13 @@ struct top_sample {
 	struct timespec t;
 };
 
+/* The busiest ports, from the kernel's per-port view. */
+struct top_ports {
+	struct sg_port_stat p[TOP_PORTS];
+	int n;
+	int err;		/* -errno of the dump, 0 if it worked */
+};
+
 /* The sources dump's parts, as many as fit. */
 struct top_sources {
 	struct sg_prefix *p;
@@ -58,6 +68,7 @@ struct top {
 	struct sg_nl *nl;
 	struct top_sample cur, prev;
 	bool have_prev;
+	struct top_ports ports;
 	struct top_sources src;
 	int w, h, row;
 	char *line;		/* one row, w + 1 bytes */
@@ -73,12 +84,33 @@ static int top_sources_cb(const struct nlmsghdr *nlh, void *data)
 	       (t->n++, MNL_CB_OK);
 }
 
-/*
- * The @max sources with the most half-opens. A refusal is shown, not
- * fatal: the dump may need privileges the rest does not.
- */
-static void top_fetch_sources(struct top *t, int max)
+static void top_fetch_ports(struct top *t)
 {
+	int n = port_stats_fetch(t->nl, t->ports.p, TOP_PORTS, NULL);
+
+	t->ports.n = n > 0 ? n : 0;
+	t->ports.err = n < 0 ? n : 0;
+}
+
+/*
+ * The rows the sources may have: what the head and the ports' block
+ * (title, a row each or one saying why none, blank) leave, less the
+ * sources' title.
+ */
+static int top_source_rows(const struct top *t)
+{
+	int ports = t->ports.n ? t->ports.n : 1;
+
+	return t->h - TOP_HEAD_ROWS - (ports + 2) - 1;
+}
+
+/*
+ * The sources with the most half-opens, as many as fit. A refusal is
+ * shown, not fatal: the dump may need privileges the rest does not.
+ */
+static void top_fetch_sources(struct top *t)
+{
+	int max = top_source_rows(t);
 	struct nlmsghdr *nlh;
 
 	t->src.n = 0;
@@ -112,7 +144,8 @@ static int top_sample(struct top *t, const char *what)
 	ret = ret ?: sg_config_fetch(t->nl, &t->cur.c, what);
 	if (ret)
 		return ret;
-	top_fetch_sources(t, t->h - TOP_HEAD_ROWS);
+	top_fetch_ports(t);
+	top_fetch_sources(t);
 	return 0;
 }
 
@@ -189,6 +222,21 @@ static void top_draw(struct top *t)
 	top_row(t, "%10s %10s %12s %11u %10u", syn, cookies, valid,
 		c->halfopen_current, c->table_slots);
 	top_row(t, "%s", "");
+	if (t->ports.err)
+		top_row(t, "ports: %s", strerror(-t->ports.err));
+	else if (!t->ports.n)
+		top_row(t, "ports: no SYNs seen");
+	else
+		top_row(t, "%-10s %10s %10s %12s %14s", "PORT", "SYN/s",
+			"cookies/s", "validated/s", "SYNs");
+	for (i = 0; i < t->ports.n; i++) {
+		const struct sg_port_stat *p = &t->ports.p[i];
+
+		top_row(t, "%-10u %10u %10u %12u %14llu", p->port, p->syn_rate,
+			p->sent_rate, p->validated_rate,
+			(unsigned long long)p->syns);
+	}
+	top_row(t, "%s", "");
 	if (t->src.err == -EPERM)
 		top_row(t, "sources: need CAP_NET_ADMIN");
 	else if (t->src.err)
@@ -203,7 +251,6 @@ static void top_draw(struct top *t)
 		sg_format_addr(addr, sizeof(addr), p->family, p->addr, p->len);
 		top_row(t, "%-43s %11u", addr, p->count);
 	}
-	/* The busiest ports go below the sources once the kernel has them. */
 	fputs("\033[J", stdout);
 	fflush(stdout);
 }
@@ -232,7 +279,7 @@ static int top_loop(struct top *t)
 		if (top_resized) {
 			top_resized = 0;
 			top_size(t);
-			top_fetch_sources(t, t->h - TOP_HEAD_ROWS);
+			top_fetch_sources(t);
 			top_draw(t);
 		}
 		left = TOP_INTERVAL_MS - top_ms_since(&t->cur.t);
