@@ -124,15 +124,18 @@ check_kernel()
 }
 
 # check_gone LISTFILE: nothing dpkg -L listed is left, but directories
-# other packages also own; nor DKMS's tree or modules for synguard.
+# other packages also own or that still hold others' files (/lib is a
+# link to usr/lib on a merged-/usr system, and owned by no package); nor
+# DKMS's tree or modules for synguard.
 check_gone()
 {
 	local path left=()
 
 	while IFS= read -r path; do
 		[[ -e "$path" || -L "$path" ]] || continue
-		if [[ -d "$path" && ! -L "$path" ]] &&
-			dpkg-query -S "$path" >/dev/null 2>&1; then
+		if [[ -d "$path" ]] &&
+			{ dpkg-query -S "$path" >/dev/null 2>&1 ||
+				[[ -n "$(ls -A "$path/")" ]]; }; then
 			continue
 		fi
 		left+=("$path")
