@@ -427,10 +427,16 @@ sg_tcp_connect()
 # sg_echo_server NS ADDR PORT: a forking echo server (socat) on ADDR:PORT
 # in NS, in the background, with the options in $SG_LISTEN_OPTS; waits
 # until it listens. Its pid is in SG_ECHO_PID.
+#
+# Blocks of one page (-b 4096): socat echoes through a pipe it both fills
+# and drains, and its default 8 KiB write into a pipe with one free page
+# blocks for good. Under a bulk transfer both ways (sg_echo_bulk) that
+# happened now and then: the connection stalled with the server's
+# receive queue full and nothing left to send.
 sg_echo_server()
 {
-	ip netns exec "$1" socat "$(sg_socat_listen "$2" "$3"),fork,backlog=1024" \
-		PIPE &
+	ip netns exec "$1" socat -b 4096 \
+		"$(sg_socat_listen "$2" "$3"),fork,backlog=1024" PIPE &
 	SG_ECHO_PID=$!
 	sg_wait_listen "$1" "$3"
 }
