@@ -26,11 +26,12 @@
 # flood with cookies at its FORWARD hook: at least 39 of 40 legitimate
 # connections succeed and the table stays below 448 entries. Still under
 # the flood, in mode always: 2 MiB each way through a connection the
-# host opened arrive intact, both ends agree on timestamps, SACK and
-# window scaling, and 8081 (nothing listens on 81) is still refused. The
-# client's window scale (9), the container's (5) and the host's own (7)
-# differ, and the tcpinfo.py listener's MSS is 1000, so that a gateway
-# that tells an end a wrong factor or MSS shows.
+# host opened arrive intact, also when the container answers the host's
+# SYN with a SYN cookie of its own, both ends agree on timestamps, SACK
+# and window scaling, and 8081 (nothing listens on 81) is still
+# refused. The client's window scale (9), the container's (5) and the
+# host's own (7) differ, and the tcpinfo.py listener's MSS is 1000, so
+# that a gateway that tells an end a wrong factor or MSS shows.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -164,6 +165,24 @@ SG_GW_CLI=$CLI
 SG_GW_FLOOD="$HOST_IP 8080"
 SG_GW_TARGETS=("$HOST_IP:8080")
 
+# backend_cookies LABEL: the container answers the SYN the host sends it
+# with a SYN cookie of its own (tcp_syncookies=2), as it does when its
+# listener's queue overflowed or its own synguard is in cookie mode: the
+# host's ACK must carry the container's timestamp back untranslated, for
+# the container decodes the client's options from it.
+backend_cookies()
+{
+	local r0 r1
+
+	r0=$(sg_nstat "$CTR" TcpExtSyncookiesRecv)
+	ip netns exec "$CTR" sysctl -qw net.ipv4.tcp_syncookies=2
+	sg_gw_bulk "$1, the container's own cookie" "$HOST_IP" 8080
+	ip netns exec "$CTR" sysctl -qw net.ipv4.tcp_syncookies=1
+	r1=$(sg_nstat "$CTR" TcpExtSyncookiesRecv)
+	sg_check "$1: the container opened it from its own cookie (SyncookiesRecv +$((r1 - r0)))" \
+		test $((r1 - r0)) -ge 1
+}
+
 # docker_case PROXY LABEL: one case, from the topology checks to the
 # flood with synguard.
 docker_case()
@@ -218,10 +237,11 @@ docker_case()
 	sg_gw_protect_legit "$label, with synguard (auto)"
 	sg_gw_always "$label, with synguard"
 	sg_gw_bulk "$label, always" "$HOST_IP" 8080
+	backend_cookies "$label, always"
 	sg_gw_tcpinfo "$label, always" "$HOST_IP" 8082 82 "$CTR:$CTR_IP"
 	sg_gw_refuses "$label, always" "$HOST_IP" 8081 2
 	sg_gw_refuse_burst "$label, always" "$HOST_IP" 8081
-	sg_gw_protect_end "$label, with synguard" 2
+	sg_gw_protect_end "$label, with synguard" 3
 
 	sg_check "$label: rmmod synguard" sg_unload
 	kill "$echo_pid"
