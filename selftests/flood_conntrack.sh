@@ -88,7 +88,7 @@ run_phase()
 {
 	local res watch peak="$SG_TMPDIR/ctpeak.$1" syns0 start
 
-	ip netns exec "$SRV" conntrack -F >/dev/null 2>&1
+	sg_ct_flush "$SRV"
 	echo 0 >"$peak"
 	syns0=$(syns)
 	start=$SECONDS

@@ -160,7 +160,7 @@ other_flood()
 	local label=$1 res
 
 	shift
-	ip netns exec "$HOST" conntrack -F >/dev/null 2>&1
+	sg_ct_flush "$HOST"
 	sg_ct_watch "$HOST" "$SG_TMPDIR/peak"
 	ip netns exec "$CLI" hping3 -q "$@" -p 8080 --flood --rand-source \
 		"$HOST_IP" >/dev/null 2>&1 &
@@ -195,7 +195,7 @@ else
 fi
 # The entries that flood left stay (the backend never ends them), and a
 # full table drops most new connections, learning's among them.
-ip netns exec "$HOST" conntrack -F >/dev/null 2>&1
+sg_ct_flush "$HOST"
 
 # --- and with synguard in auto
 # load: synguard in auto, cookie mode kept on however slow a SYN flood
@@ -271,7 +271,7 @@ sg_check "unload: nf_synproxy_core has as many users as before ($users0, now $(s
 # a reference nobody drops stays counted).
 ct_flushed()
 {
-	ip netns exec "$HOST" conntrack -F >/dev/null 2>&1
+	sg_ct_flush "$HOST"
 	(($(sg_ct_count "$HOST") == 0))
 }
 sg_check "unload: no conntrack entry left after a flush" \
@@ -282,7 +282,7 @@ no_splat "unload"
 # half-open entries for the next 60 s, and drops most new connections,
 # with synguard or without. That is not what this checks.
 sg_info "unload: the backend's conntrack table holds $(sg_ct_count "$SRV") entries; flushed"
-ip netns exec "$SRV" conntrack -F >/dev/null 2>&1
+sg_ct_flush "$SRV"
 
 load || { sg_fail "unload: a fresh insmod"; exit $ret; }
 learn "after the unload, learning"

@@ -848,6 +848,12 @@ sg_ct_count()
 	ip netns exec "$1" cat /proc/sys/net/netfilter/nf_conntrack_count
 }
 
+# sg_ct_flush NS: empty NS's conntrack table.
+sg_ct_flush()
+{
+	ip netns exec "$1" conntrack -F >/dev/null 2>&1
+}
+
 sg_gw_ct_at_least() { (($(sg_ct_count "$SG_GW") >= $1)); }
 
 # sg_gw_wscales CLI_NS BACKEND_NS...: window scales that differ: the
@@ -915,7 +921,7 @@ sg_gw_flood_on()
 	local addr port
 
 	read -r addr port <<<"$SG_GW_FLOOD"
-	ip netns exec "$SG_GW" conntrack -F >/dev/null 2>&1
+	sg_ct_flush "$SG_GW"
 	sg_ct_watch "$SG_GW" "$SG_TMPDIR/ctpeak"
 	sg_flood_start "$SG_GW_CLI" "$addr" "$port"
 }
@@ -992,7 +998,7 @@ sg_gw_baseline()
 	else
 		sg_fail "$label: $SG_GW_MIN_OK/$SG_GW_LEGIT connected and conntrack peaked at $SG_GW_PEAK: the case measures nothing"
 	fi
-	ip netns exec "$SG_GW" conntrack -F >/dev/null 2>&1
+	sg_ct_flush "$SG_GW"
 	return 0
 }
 
