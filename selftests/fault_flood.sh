@@ -41,8 +41,7 @@ sg_require_root
 sg_require_cmd hping3 socat python3 insmod
 
 if [[ ! -x "$FUZZER" ]]; then
-	echo "SKIP: no nlfuzz at '$FUZZER' (make -C tools)"
-	exit "$ksft_skip"
+	sg_missing "no nlfuzz at '$FUZZER' (make -C tools)"
 fi
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"

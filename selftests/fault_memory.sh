@@ -44,8 +44,7 @@ sg_require_root
 sg_require_cmd socat nft taskset insmod
 
 if [[ ! -x "$SYNFLOOD" ]]; then
-	echo "SKIP: no synflood at '$SYNFLOOD' (make -C tools)"
-	exit "$ksft_skip"
+	sg_missing "no synflood at '$SYNFLOOD' (make -C tools)"
 fi
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"

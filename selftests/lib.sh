@@ -83,14 +83,57 @@ sg_table_kb_ok()
 	return 1
 }
 
-# sg_require_cmd CMD...: skip the whole test if a tool is missing.
+# sg_missing WHAT: end the test for lack of a tool or a helper program.
+# Run by hand, that is a skip. In the QEMU harness (SYNGUARD_RESULTS set)
+# selftests/qemu/deps.sh installed every tool and check.sh built every
+# helper, so a missing one is a failure: a SKIP there would hide it.
+sg_missing()
+{
+	if [[ -n "${SYNGUARD_RESULTS:-}" ]]; then
+		echo "FAIL: $* (the harness installs and builds it)"
+		exit "$ksft_fail"
+	fi
+	echo "SKIP: $*"
+	exit "$ksft_skip"
+}
+
+# sg_require_cmd CMD...: end the test (sg_missing) if a tool is missing.
 sg_require_cmd()
 {
 	local cmd
 
 	for cmd in "$@"; do
-		if ! command -v "$cmd" >/dev/null 2>&1; then
-			echo "SKIP: $cmd not available"
+		command -v "$cmd" >/dev/null 2>&1 ||
+			sg_missing "$cmd not available"
+	done
+}
+
+# sg_kconfig: the running kernel's build configuration, on stdout;
+# nothing if none can be found (then nothing is skipped for lack of it).
+sg_kconfig()
+{
+	local f
+
+	for f in "/boot/config-$(uname -r)" \
+		"${SYNGUARD_REPO:-$SG_LIB_DIR/..}/build/$(uname -r)/config"; do
+		[[ -r "$f" ]] && { cat "$f"; return 0; }
+	done
+	[[ -r /proc/config.gz ]] && zcat /proc/config.gz
+}
+
+# sg_require_config CONFIG_X...: skip the whole test if the kernel was
+# built without one of the options (neither =y nor =m). A feature's
+# absence is decided from the configuration only: a set-up step that fails
+# on a kernel that has the feature is a failure, never a skip.
+sg_require_config()
+{
+	local config opt
+
+	config=$(sg_kconfig)
+	[[ -n "$config" ]] || return 0
+	for opt in "$@"; do
+		if ! grep -q -E "^$opt=(y|m)\$" <<<"$config"; then
+			echo "SKIP: the kernel has no $opt"
 			exit "$ksft_skip"
 		fi
 	done
@@ -325,9 +368,11 @@ sg_keep_hooks()
 # Traffic
 
 # sg_wait_listen NS PORT: wait until something listens on TCP PORT in NS.
+# A Python server (peer.py) takes seconds to start under TCG while a
+# flood runs: give it 30.
 sg_wait_listen()
 {
-	busywait 5000 sg_listening "$1" "$2"
+	busywait 30000 sg_listening "$1" "$2"
 }
 
 sg_listening()
@@ -416,12 +461,18 @@ sg_tcp_transfer()
 	return "$rc"
 }
 
-# sg_tcp_connect CLI_NS ADDR PORT: one short connection (connect, send a
-# line, close). Succeeds if the connection was established.
+# sg_tcp_connect CLI_NS ADDR PORT: one short connection to an echo
+# server (connect, send a line, read it back, close). Succeeds if the
+# line came back: connect() alone returns on a cookie SYN-ACK, whatever
+# becomes of the ACK after it. -t 5: socat waits that long for the echo
+# once its own input has ended (0.5 s by default, too short under TCG).
 sg_tcp_connect()
 {
-	echo ping | ip netns exec "$1" timeout 10 socat -T 5 - \
-		"$(sg_socat_addr "$2" "$3"),connect-timeout=5" >/dev/null 2>&1
+	local line="sg-ping-$RANDOM" got
+
+	got=$(echo "$line" | ip netns exec "$1" timeout 15 socat -t 5 -T 5 - \
+		"$(sg_socat_addr "$2" "$3"),connect-timeout=5" 2>/dev/null)
+	[[ "$got" == "$line" ]]
 }
 
 # sg_echo_server NS ADDR PORT: a forking echo server (socat) on ADDR:PORT

@@ -43,8 +43,7 @@ sg_require_root
 sg_require_cmd setpriv unshare hping3 socat
 
 if [[ ! -x "$FUZZER" ]]; then
-	echo "SKIP: no nlfuzz at '$FUZZER' (make -C tools)"
-	exit "$ksft_skip"
+	sg_missing "no nlfuzz at '$FUZZER' (make -C tools)"
 fi
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"

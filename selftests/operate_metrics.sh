@@ -24,8 +24,7 @@ SRV_IP=10.0.1.2
 
 sg_setup_pair hping3 socat tmux python3
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
-	echo "SKIP: no python3-prometheus-client"
-	exit "$ksft_skip"
+	sg_missing "no python3-prometheus-client"
 fi
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 sg_load || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }

@@ -16,10 +16,11 @@ source "$(dirname "$0")/lib.sh"
 
 KEY=synguard-bgp-secret
 
+sg_require_config CONFIG_TCP_MD5SIG
 sg_setup_pair hping3 python3 insmod
 
 sg_peer_serve "$SRV" 10.0.1.2 179 --md5 "$KEY" --md5-peer 10.0.1.1 ||
-	{ echo "SKIP: no TCP-MD5 listener (CONFIG_TCP_MD5SIG?)"; exit "$ksft_skip"; }
+	{ echo "FAIL: no IPv4 TCP-MD5 listener"; exit "$ksft_fail"; }
 sg_peer_serve "$SRV" fd00:1::2 1179 --md5 "$KEY" --md5-peer fd00:1::1 ||
 	{ echo "FAIL: no IPv6 TCP-MD5 listener"; exit "$ksft_fail"; }
 sg_echo_server "$SRV" 10.0.1.2 9999 ||

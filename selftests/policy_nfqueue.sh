@@ -15,6 +15,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
+sg_require_config CONFIG_NFT_QUEUE CONFIG_NETFILTER_NETLINK_QUEUE
 sg_setup_pair hping3 nft python3 insmod
 
 if ! ip netns exec "$SRV" nft -f - <<NFT; then
@@ -25,8 +26,8 @@ table inet q {
 	}
 }
 NFT
-	echo "SKIP: no nft queue (CONFIG_NFT_QUEUE)"
-	exit "$ksft_skip"
+	echo "FAIL: the queue rule"
+	exit "$ksft_fail"
 fi
 
 coproc NFQ { ip netns exec "$SRV" python3 "$SG_LIB_DIR/nfqueue.py" 3 2>&1; }

@@ -16,10 +16,11 @@
 
 source "$(dirname "$0")/lib.sh"
 
+sg_require_config CONFIG_NET_VRF
 sg_setup_pair hping3 python3 insmod
-if ! ip -n "$SRV" link add vrf-blue type vrf table 10 2>/dev/null; then
-	echo "SKIP: no VRF support (CONFIG_NET_VRF)"
-	exit "$ksft_skip"
+if ! ip -n "$SRV" link add vrf-blue type vrf table 10; then
+	echo "FAIL: no VRF device"
+	exit "$ksft_fail"
 fi
 # Enslaving cycles the device, which takes IPv6 addresses with it.
 ip -n "$SRV" -batch - <<EOF || { echo "FAIL: VRF set-up"; exit "$ksft_fail"; }
