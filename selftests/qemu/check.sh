@@ -80,6 +80,8 @@ not_tests=(lib.sh checkpatch.sh build-all.sh)
 
 passed=0 failed=0 skipped=0
 qemu_pid='' tail_pid='' fsd_pid=''
+# "SECONDS KVER TEST" for every guest test run, for the summary.
+times=()
 
 # Per kernel release: the image to boot, the tree to build against and the
 # module directory the initramfs modules come from.
@@ -96,9 +98,17 @@ interrupted()
 }
 trap interrupted INT TERM
 
-# The run is over: the summary is always the last line.
+# The run is over: the slowest tests, then the summary, always the last
+# line.
 finish()
 {
+	local t
+
+	if ((${#times[@]})); then
+		note "run time of each test, slowest first (s, kernel, test):"
+		printf '%s\n' "${times[@]}" | sort -k1,1nr |
+			while read -r t; do note "  $t"; done
+	fi
 	echo "selftests: $passed passed, $failed failed, $skipped skipped"
 	((failed == 0))
 	exit
@@ -181,6 +191,8 @@ add_tree()
 	mkdir -p "$base/lib/modules/$kver"
 	cp "$tree/modules.builtin" "$tree/modules.builtin.modinfo" \
 		"$base/lib/modules/$kver/" || return 1
+	# The guest's sg_require_config reads the configuration here.
+	cp "$tree/.config" "$build/$kver/config" || return 1
 	: >"$base/lib/modules/$kver/modules.order"
 	depmod -b "$base" "$kver" || return 1
 
@@ -469,7 +481,7 @@ run_kernel()
 {
 	local kver=$1
 	local out="$build/$kver" res console qemu_rc i line
-	local n=${#tests[@]} start status name got reason share
+	local n=${#tests[@]} start status name got reason share secs
 	local -a cmdline qemu fsd_pids=()
 	local -A result=()
 
@@ -570,6 +582,12 @@ run_kernel()
 			fi
 		fi
 	done <"$res/tap.txt"
+
+	if [[ -f "$res/times" ]]; then
+		while read -r name secs; do
+			times+=("$secs $kver $name")
+		done <"$res/times"
+	fi
 
 	for ((i = 1; i <= n; i++)); do
 		name=${tests[i - 1]}

@@ -113,6 +113,7 @@ export SYNGUARD_TIMEOUT_SCALE="$scale"
 
 tap="$results/tap.txt"
 : >"$tap"
+: >"$results/times"
 
 emit()
 {
@@ -150,6 +151,33 @@ kmemleak_new()
 IFS=, read -r -a names <<<"$tests"
 say "# guest up: kernel $kver, ${#names[@]} test(s), $(nproc) CPU(s)"
 
+# Settings of the initial namespace that tests change and that every
+# namespace shares (nf_conntrack_max is global): put back after each
+# test by the runner, since a test killed at its timeout runs no trap.
+modprobe -q nf_conntrack
+shared_sysctls=(
+	net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_loose
+	net.ipv4.tcp_syncookies net.ipv4.ip_forward
+	net.ipv6.conf.all.forwarding
+)
+declare -A sysctl_boot=()
+for s in "${shared_sysctls[@]}"; do
+	sysctl_boot[$s]=$(sysctl -n "$s")
+done
+
+# restore_sysctls TEST: put back what TEST left changed, and say so.
+restore_sysctls()
+{
+	local s v
+
+	for s in "${shared_sysctls[@]}"; do
+		v=$(sysctl -n "$s")
+		[[ "$v" == "${sysctl_boot[$s]}" ]] && continue
+		say "# $1 left $s = $v; restored to ${sysctl_boot[$s]}"
+		sysctl -qw "$s=${sysctl_boot[$s]}"
+	done
+}
+
 # Only leaks that appear during a test count against it.
 if [[ -e "$kmemleak" ]]; then
 	leaks=$(kmemleak_new "$results/boot.kmemleak")
@@ -184,6 +212,8 @@ for name in "${names[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	restore_sysctls "$name"
+	echo "$name $secs" >>"$results/times"
 
 	leaks=0
 	if [[ -e "$kmemleak" ]]; then
