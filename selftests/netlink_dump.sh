@@ -74,10 +74,14 @@ for ((try = 0; try < 4; try++)); do
 		-i u100 "$SRV_IP" >/dev/null 2>&1
 	sport=$((sport + n + 10))
 done
+have=$(current)
 ip netns exec "$CLI" python3 "$(dirname "$0")/pkt.py" syn 10.0.1.3 \
 	"$SRV_IP" "$PORT" --count 50 --sport 40000 --interval 0.001 ||
 	sg_fail "pkt.py: 50 SYNs from 10.0.1.3"
-sleep 0.5
+# The veth delivers them after pkt.py returns: wait until all 50 are
+# tracked (5 s at most: one lost on the way shows in the count below).
+all_50() { (($(current) >= have + 50)); }
+busywait 5000 all_50
 
 total=$(current)
 sg_check "$total half-open entries tracked (want $WANT and more)" \

@@ -47,19 +47,37 @@ if ! { ctl set mode always halfopen_high 300 halfopen_low 10 \
 fi
 ctl showconf >"$SG_TMPDIR/a.conf"
 sg_info "showconf:"$'\n'"$(cat "$SG_TMPDIR/a.conf")"
-sg_check "showconf: every setting and both lists" \
-	grep -q -x -e 'mode = always' -e 'gateway = off' "$SG_TMPDIR/a.conf"
+# has_lines FILE LINE...: FILE has every LINE, whole; says which not.
+has_lines()
+{
+	local file=$1 line rc=0
+
+	shift
+	for line in "$@"; do
+		grep -q -x -F -e "$line" "$file" && continue
+		echo "missing: $line" >&2
+		rc=1
+	done
+	return "$rc"
+}
+sg_check "showconf: every setting, each with the value set" \
+	has_lines "$SG_TMPDIR/a.conf" 'mode = always' 'halfopen_high = 300' \
+	'halfopen_low = 10' 'syn_rate_low = 50' 'cooldown = 7' \
+	'halfopen_timeout = 2000' 'table_size = 1024' 'source_limit = 16' \
+	'prefix4 = 24' 'prefix6 = 48' 'gateway = off'
 sg_check "showconf: ports and allow" \
-	grep -q -x -e 'ports = 22, 80, 8000-8100' \
-	-e 'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32' "$SG_TMPDIR/a.conf"
+	has_lines "$SG_TMPDIR/a.conf" 'ports = 22, 80, 8000-8100' \
+	'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32'
 
 : >"$SG_TMPDIR/empty.conf"
 ctl setconf "$SG_TMPDIR/empty.conf"
 ctl showconf >"$SG_TMPDIR/defaults.conf"
 sg_check "setconf of an empty file: the defaults" \
-	grep -q -x -e 'mode = auto' -e 'table_size = 4096' -e 'ports =' \
-	-e 'allow =' -e 'gateway = on' -e 'halfopen_high = 128' \
-	"$SG_TMPDIR/defaults.conf"
+	has_lines "$SG_TMPDIR/defaults.conf" 'mode = auto' \
+	'halfopen_high = 128' 'halfopen_low = 32' 'syn_rate_low = 100' \
+	'cooldown = 5' 'halfopen_timeout = 5000' 'table_size = 4096' \
+	'source_limit = 64' 'prefix4 = 32' 'prefix6 = 64' 'gateway = on' \
+	'ports =' 'allow ='
 sg_check "setconf of an empty file: nothing of the old one left" \
 	test "$(grep -c -x -F -f <(sed 1d "$SG_TMPDIR/a.conf") \
 		<(sed 1d "$SG_TMPDIR/defaults.conf"))" -eq 0
