@@ -92,8 +92,9 @@ total0=$(mem)
 	halfopen_timeout $TIMEOUT_MS || sg_fail "set table_size $SLOTS"
 slots=$("$CTL" -n "$SRV" show | sed -n 's/^half-open: .* \([0-9]*\) slots$/\1/p')
 sg_check "the table has $SLOTS slots" test "${slots:-0}" -eq $SLOTS
-# The old table goes after an RCU grace period.
-sleep 1
+# The old table goes after an RCU grace period: wait for vmalloc to hold
+# still.
+sg_settle || sg_info "VmallocUsed did not settle"
 vm1=$(sg_meminfo VmallocUsed)
 slab1=$(sg_meminfo SUnreclaim)
 pcpu1=$(sg_meminfo Percpu)
