@@ -124,7 +124,7 @@ ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 # group's, so cookies validate whichever member the ACK lands on
 RP=$((PORT + 2))
 for i in 1 2; do
-	ip netns exec "$SRV" socat "TCP4-LISTEN:$RP,bind=10.0.1.2,reuseaddr,reuseport,fork" PIPE &
+	ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$RP,bind=10.0.1.2,reuseaddr,reuseport,fork" PIPE &
 done
 sg_wait_listen "$SRV" "$RP"
 reuseport_conns()

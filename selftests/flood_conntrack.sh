@@ -55,7 +55,7 @@ old_ct_max=$(sysctl -n net.netfilter.nf_conntrack_max)
 sysctl -qw net.netfilter.nf_conntrack_max=$CT_MAX
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 
-ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork,backlog=1024" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork,backlog=1024" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
 cleanup()

@@ -29,7 +29,7 @@ fi
 
 setup_ns CLI SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
 sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
 declare -A base
@@ -90,7 +90,7 @@ nstat_settled()
 SMALL_K=9301
 SMALL_SG=9302
 for p in $SMALL_K $SMALL_SG; do
-	ip netns exec "$SRV" socat "TCP4-LISTEN:$p,bind=10.0.1.2,reuseaddr,fork,backlog=8" PIPE &
+	ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$p,bind=10.0.1.2,reuseaddr,fork,backlog=8" PIPE &
 	sg_wait_listen "$SRV" "$p" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 done
 

@@ -483,10 +483,12 @@ sg_tcp_connect()
 # and drains, and its default 8 KiB write into a pipe with one free page
 # blocks for good. Under a bulk transfer both ways (sg_echo_bulk) that
 # happened now and then: the connection stalled with the server's
-# receive queue full and nothing left to send.
+# receive queue full and nothing left to send. -t 10: after the client's
+# FIN, socat gives the echo 0.5 s by default to drain back to a client
+# that a flood may slow down far more than that.
 sg_echo_server()
 {
-	ip netns exec "$1" socat -b 4096 \
+	ip netns exec "$1" socat -t 10 -b 4096 \
 		"$(sg_socat_listen "$2" "$3"),fork,backlog=1024" PIPE &
 	SG_ECHO_PID=$!
 	sg_wait_listen "$1" "$3"

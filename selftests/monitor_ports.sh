@@ -21,7 +21,7 @@ LEGIT=8080
 sg_setup_pair hping3 socat python3 setpriv
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
 for port in $FLOODED $LEGIT; do
-	ip netns exec "$SRV" socat \
+	ip netns exec "$SRV" socat -t 10 \
 		"TCP4-LISTEN:$port,bind=$SRV_IP,reuseaddr,fork,backlog=1024" PIPE &
 	sg_wait_listen "$SRV" "$port" ||
 		{ echo "FAIL: no listener on $port"; exit "$ksft_fail"; }

@@ -232,7 +232,7 @@ sg_check "namespace B has no port ranges or allowlist" \
 
 "$CTL" -n "$NSA" ports flush && "$CTL" -n "$NSA" allow flush ||
 	sg_fail "flush"
-ip netns exec "$NSA" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork" \
+ip netns exec "$NSA" socat -t 10 "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork" \
 	PIPE &
 sg_wait_listen "$NSA" "$PORT" || sg_fail "listener in $NSA"
 a0=$(stat "$NSA" syn_received)

@@ -44,7 +44,7 @@ table inet sgtest {
 }
 EOF
 
-ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork,backlog=1024" \
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork,backlog=1024" \
 	PIPE &
 if ! sg_wait_listen "$SRV" "$PORT"; then
 	echo "FAIL: listener in $SRV"

@@ -21,7 +21,7 @@ SRV_IP=10.0.1.2
 PORT=9300
 
 sg_setup_pair hping3 socat nft setpriv python3
-ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$PORT,bind=$SRV_IP,reuseaddr,fork" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 sg_load || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
 "$CTL" -n "$SRV" set mode monitor || { echo "FAIL: set mode"; exit "$ksft_fail"; }
@@ -37,8 +37,10 @@ table inet sgp {
 EOF
 ip netns exec "$CLI" hping3 -q -S -p "$PORT" -c 5 -i u10000 "$SRV_IP" \
 	>/dev/null 2>&1
-sg_check "root sees the half-opens" \
-	test "$("$CTL" -n "$SRV" halfopen | wc -l)" -ge 1
+halfopens() { "$CTL" -n "$SRV" halfopen | wc -l; }
+five_halfopens() { (($(halfopens) == 5)); }
+sg_check "root sees the 5 half-opens ($(busywait 5000 five_halfopens; halfopens))" \
+	five_halfopens
 
 # nobody CMD...: synguardctl CMD as nobody in $SRV, no capabilities.
 nobody()

@@ -33,8 +33,8 @@ sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 
 # Echo servers, and the connectivity pre-check before anything of ours is
 # involved.
-ip netns exec "$SRV" socat "TCP4-LISTEN:$ECHO_PORT,bind=$V4,reuseaddr,fork" PIPE &
-ip netns exec "$SRV" socat "TCP6-LISTEN:$ECHO_PORT,bind=[$V6],reuseaddr,fork" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$ECHO_PORT,bind=$V4,reuseaddr,fork" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP6-LISTEN:$ECHO_PORT,bind=[$V6],reuseaddr,fork" PIPE &
 if ! sg_wait_listen "$SRV" "$ECHO_PORT" ||
 	! busywait 5000 sg_tcp_connect "$CLI" "$V4" "$ECHO_PORT" ||
 	! busywait 5000 sg_tcp_connect "$CLI" "$V6" "$ECHO_PORT"; then

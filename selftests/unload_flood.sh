@@ -29,7 +29,7 @@ setup_ns CLI SRV I1 I2 I3 I4 I5 I6 I7 I8 ||
 	{ echo "FAIL: setup_ns"; exit "$ksft_fail"; }
 sg_veth "$CLI" "$SRV" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 ip -n "$SRV" route add default via 10.0.1.1
-ip netns exec "$SRV" socat "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
+ip netns exec "$SRV" socat -t 10 "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork,backlog=1024" PIPE &
 sg_wait_listen "$SRV" "$PORT" || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
 # rmmod under flood takes the last hooks of a hook point away: see
