@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1 2
 #
 # What synguard in `always` must leave alone or refuse, and what it counts:
 # ports without a listener, forged ACKs, SYNs with bad checksums, a netns

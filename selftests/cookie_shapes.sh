@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# rules: 2 4
 #
 # SYNs of every shape a real client sends get a cookie at LOCAL_IN, and
 # the connection works as it does without synguard: ECN, TCP Fast Open

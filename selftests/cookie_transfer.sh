@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 400
+# rules: 2
 #
 # Bulk data through cookie connections arrives intact in both directions,
 # over IPv4 and IPv6, with window scaling, SACK and timestamps on, and

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 2 3
 #
 # The main job: a server with a conntrack firewall keeps serving through a
 # spoofed SYN flood once synguard is loaded.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 2
 #
 # Half-open tracking and the `auto` policy, read from the counters.
 #

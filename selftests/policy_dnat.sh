@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# rules: 1
 #
 # Docker's default publishing: host port 8080 DNATed to a container's
 # port 80, with a userland proxy listening on host:8080 as well (Docker's

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1
 #
 # synguard answers only what the kernel would: a SYN the host's own
 # firewall drops or sends elsewhere gets no cookie from it, and one that

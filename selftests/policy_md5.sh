@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# rules: 1
 #
 # A TCP-MD5 listener (a BGP speaker) is left to the kernel: only the
 # kernel can sign its SYN-ACKs. MD5 clients connect as they do without

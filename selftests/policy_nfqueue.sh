@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1
 #
 # An NFQUEUE rule ahead of synguard's hook: every packet to port 8080
 # goes to a userspace program (nfqueue.py) and comes back with its

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1
 #
 # A server whose interface is in a VRF: synguard finds the listener the
 # kernel would find, under both settings of tcp_l3mdev_accept, and routes

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1
 #
 # IPsec: the server requires ESP (transport mode, null encryption) for TCP
 # from its subnet. A peer with a security association connects, and its

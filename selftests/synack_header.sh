@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# rules: 4
 #
 # A cookie SYN-ACK's IP header is the one the kernel would send: the
 # listener's IP_TOS or IPV6_TCLASS, IP_TTL or IPV6_UNICAST_HOPS and

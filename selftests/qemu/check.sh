@@ -11,7 +11,8 @@
 # 6.1-cloud, 6.12-oldest: the newest installed unless -oldest). A KVER
 # that names a directory is a built kernel tree (debug-kernel.sh's): its
 # bzImage is booted, with everything the guest needs built in. ":TESTS"
-# (comma-separated) runs only those selftests on that kernel. A KVER
+# (comma-separated; @rules and @others as in select_tests) runs only
+# those selftests on that kernel. A KVER
 # written deb@KVER tests the Debian packages end to end there: make deb,
 # install them on this machine (DKMS builds synguard for every kernel with
 # headers), boot KVER loading that module with modprobe, then remove them
@@ -202,8 +203,18 @@ add_tree()
 	kmoddir[$kver]=$base/lib/modules/$kver
 }
 
+# guards_rules NAME: whether selftest NAME guards one of the four rules
+# of the project (a "# rules: N..." line at its top): what `make check`
+# runs on every generic kernel.
+guards_rules()
+{
+	grep -q -m1 '^#[[:space:]]*rules:[[:space:]]*[1-4]' "$repo/selftests/$1.sh"
+}
+
 # select_tests [LIST]: fill the array tests with selftest names: LIST's
 # (names, with or without .sh; spaces or commas), or all of them, sorted.
+# In LIST, @rules stands for every selftest that guards a rule
+# (guards_rules), @others for every one that does not.
 select_tests()
 {
 	local f name skip want list=${1:-}
@@ -226,6 +237,16 @@ select_tests()
 	fi
 	read -r -a wanted <<<"${list//,/ }"
 	for want in "${wanted[@]}"; do
+		if [[ "$want" == @rules || "$want" == @others ]]; then
+			for name in "${all[@]}"; do
+				if guards_rules "$name"; then
+					[[ "$want" == @rules ]] && tests+=("$name")
+				else
+					[[ "$want" == @others ]] && tests+=("$name")
+				fi
+			done
+			continue
+		fi
 		want=${want##*/}
 		want=${want%.sh}
 		if [[ " ${all[*]} " != *" $want "* ]]; then
