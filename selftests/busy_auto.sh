@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 2
 #
 # A busy day is not a flood: `auto` sends no cookie to legitimate load
 # that today's watermark alone would have taken for one.
@@ -17,7 +18,8 @@
 # Without the module: the kernel serves every connection without a
 # cookie (the reference). With synguard in auto: every connection
 # succeeds, no cookie is sent, cookie mode never starts, and the
-# half-opens tracked did reach 140 or more.
+# half-opens tracked did reach 140 or more, and no more than the clients
+# had waiting for a SYN-ACK at once.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -61,6 +63,9 @@ trace &
 tracer=$!
 sg_busy_peak "synguard auto" "${load[@]}"
 kill "$tracer"
+# The counts below are exact: every handshake tracked must be over.
+sg_check "synguard auto: no half-open left tracked" \
+	busywait 10000 sg_busy_untracked "$SRV"
 declare -A st
 sg_ns_stats "$SRV" st
 sg_info "$("$SYNGUARD_CTL" -n "$SRV" show | grep -E 'cookie mode|half-open')"

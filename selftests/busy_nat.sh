@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 2
 #
 # A busy NAT gateway is not an attacker: the same load as busy_auto, all
 # of it from one address, gets no cookie and no limit in `auto`.
@@ -13,7 +14,8 @@
 # half-opens in flight than source_limit (64) and halfopen_high (128).
 # Without the module the kernel serves them all (the reference); with
 # synguard in auto every connection succeeds, no SYN is limited or
-# answered with a cookie, and cookie mode never starts.
+# answered with a cookie, on the server or the gateway, and cookie mode
+# never starts. The half-opens are counted on the server alone.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -79,14 +81,23 @@ sg_busy_kernel "$SRV" "${load[@]}"
 
 sg_load || { sg_fail "insmod synguard"; exit "$ret"; }
 sg_busy_peak "synguard auto" "${load[@]}"
-declare -A st
+sg_check "synguard auto: no half-open left tracked on the server" \
+	busywait 10000 sg_busy_untracked "$SRV"
+declare -A st gst
 sg_ns_stats "$SRV" st
+sg_ns_stats "$GW" gst
 sg_busy_peak_check "synguard auto, from one address"
+sg_check "synguard auto: every handshake tracked completed (${st[halfopen_completed]} of ${st[halfopen_added]})" \
+	test "${st[halfopen_completed]}" -eq "${st[halfopen_added]}"
 sg_check "synguard auto: the address was never limited (${st[source_limit_hits]})" \
 	test "${st[source_limit_hits]}" -eq 0
 sg_check "synguard auto: no cookie sent (${st[cookies_sent]})" \
 	test "${st[cookies_sent]}" -eq 0
 sg_check "synguard auto: cookie mode never started (${st[cookie_mode_entries]})" \
 	test "${st[cookie_mode_entries]}" -eq 0
+# The gateway tracks the same handshakes (gateway mode), from the
+# clients' own addresses: no cookie from it either.
+sg_check "synguard auto: the gateway sent no cookie (${gst[cookies_sent]}, gateway ${gst[gateway_cookies]})" \
+	test "${gst[cookies_sent]:-x}/${gst[gateway_cookies]:-x}" = 0/0
 
 exit "$ret"

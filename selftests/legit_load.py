@@ -4,7 +4,7 @@
 
     legit_load.py serve ADDR PORT [--backlog N]
     legit_load.py load ADDR PORT --rate R --seconds S [--ramp S]
-                  [--sources CIDR] [--timeout S] [--bytes N]
+                  [--sources CIDR] [--timeout S] [--bytes N] [--started FILE]
 
 serve: an asyncio echo server (backlog 4096 by default), the way a
 Python service is written. Each connection gets back what it sends,
@@ -17,13 +17,21 @@ address of CIDR (bound before connect; the namespace routes CIDR to lo,
 AnyIP), so that the server sees a few hundred sources. Each connection
 sends N bytes (64 by default), reads them back, checks them, and
 closes. Connections overlap freely: their number in flight is the rate
-times the round trip. Prints one JSON object when the last one ended:
+times the round trip. --started FILE: FILE is created when the first
+connection starts, for a caller that times something from then. Prints
+one JSON object when the last one ended:
 
     {"ok": N, "failed": N, "timeouts": N, "total": N, "rate": F,
-     "errors": {"ERR": N}, "p50_ms": F, "p99_ms": F, "max_inflight": N}
+     "plateau_rate": F, "max_connecting": N, "errors": {"ERR": N},
+     "p50_ms": F, "p99_ms": F, "max_inflight": N}
 
-"rate" is the rate of connections actually started; p50/p99 are
-connect times of the successful ones.
+"rate" is connections scheduled over the whole run, ramp included.
+"plateau_rate" is the rate after the ramp that connect() was really
+called at: a client too slow for R (Python under emulation) falls
+behind there. "max_connecting" is the most connections that were
+waiting for their SYN-ACK at once: the server cannot have held more of
+this load's half-opens. p50/p99 are connect times of the successful
+ones.
 """
 
 import argparse
@@ -70,6 +78,8 @@ class Load:
         self.errors = {}
         self.lat = []
         self.inflight = self.max_inflight = 0
+        self.connecting = self.max_connecting = 0
+        self.t_connect = []
         self.fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
         self.sources = None
         if args.sources:
@@ -89,9 +99,19 @@ class Load:
             if self.sources:
                 sock.bind((self.sources[i % len(self.sources)], 0))
             t0 = time.monotonic()
-            await asyncio.wait_for(
-                loop.sock_connect(sock, (self.args.addr, self.args.port)),
-                self.args.timeout)
+            if not self.t_connect and self.args.started:
+                open(self.args.started, "w").close()
+            self.t_connect.append(t0)
+            # Counted from before the SYN to after its SYN-ACK was seen:
+            # never shorter than the handshake.
+            self.connecting += 1
+            self.max_connecting = max(self.max_connecting, self.connecting)
+            try:
+                await asyncio.wait_for(
+                    loop.sock_connect(sock, (self.args.addr, self.args.port)),
+                    self.args.timeout)
+            finally:
+                self.connecting -= 1
             t1 = time.monotonic()
             await asyncio.wait_for(loop.sock_sendall(sock, self.payload),
                                    self.args.timeout)
@@ -147,6 +167,10 @@ class Load:
         if tasks:
             await asyncio.wait(list(tasks))
         lat = sorted(self.lat)
+        # The plateau: from the end of the ramp to the end of the run.
+        p0 = start + min(self.args.ramp, self.args.seconds)
+        plateau = sum(1 for t in self.t_connect if p0 <= t < end)
+        plateau_rate = plateau / (end - p0) if end > p0 else 0.0
 
         def pct(p):
             if not lat:
@@ -156,6 +180,8 @@ class Load:
         return {"ok": self.ok, "failed": self.failed,
                 "timeouts": self.timeouts, "total": self.total,
                 "rate": round(self.total / started, 1),
+                "plateau_rate": round(plateau_rate, 1),
+                "max_connecting": self.max_connecting,
                 "errors": self.errors, "p50_ms": pct(50), "p99_ms": pct(99),
                 "max_inflight": self.max_inflight}
 
@@ -176,6 +202,7 @@ def main():
     c.add_argument("--sources")
     c.add_argument("--timeout", type=float, default=10.0)
     c.add_argument("--bytes", type=int, default=64)
+    c.add_argument("--started")
     args = ap.parse_args()
     # A socket per connection in flight: a busy day needs more than 1024.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
