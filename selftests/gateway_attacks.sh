@@ -177,16 +177,35 @@ other_flood()
 	sg_info "$label: $OK/$LEGIT legitimate connections, conntrack peak $PEAK/$SG_GW_CT_MAX"
 }
 
+# flood_checks LABEL: what other_flood measured: the flood left the
+# table well below $SG_GW_CT_LIMIT and the legitimate clients connected.
+flood_checks()
+{
+	if ((PEAK < SG_GW_CT_LIMIT)); then
+		sg_pass "$1: conntrack peak $PEAK/$SG_GW_CT_MAX, below $SG_GW_CT_LIMIT"
+	else
+		sg_fail "$1: conntrack reached $PEAK/$SG_GW_CT_MAX"
+	fi
+	# Each legitimate connection leaves one entry (TIME_WAIT); the
+	# flood's packets may hold a few in flight, unconfirmed.
+	sg_check "$1: the flood created no conntrack entries (peak $PEAK, $LEGIT legitimate connections)" \
+		test "$PEAK" -lt $((LEGIT + 32))
+	sg_check "$1: $OK/$LEGIT legitimate connections succeed" \
+		test "$OK" -ge $((LEGIT - 1))
+}
+
 sg_check "pre-check: the backend answers on $HOST_IP:8080" \
 	sg_tcp_connect "$CLI" "$HOST_IP" 8080 || exit $ret
 
 # --- SYN-ACK and ACK floods, without synguard. Conntrack finds a SYN-ACK
 # that opens nothing invalid, and the firewall drops it: that flood
-# leaves nothing, with or without synguard. An ACK it takes for a
-# connection it missed the start of (nf_conntrack_tcp_loose), and the
-# backend, which drops it, never ends that entry: that flood fills the
-# table.
+# leaves nothing, the kernel alone sees to it (asserted here, so that
+# the same checks with synguard say synguard adds nothing). An ACK it
+# takes for a connection it missed the start of
+# (nf_conntrack_tcp_loose), and the backend, which drops it, never ends
+# that entry: that flood fills the table.
 other_flood "SYN-ACK flood, without synguard" -S -A
+flood_checks "SYN-ACK flood, without synguard"
 other_flood "ACK flood, without synguard" -A
 if ((PEAK >= SG_GW_CT_LIMIT || OK < LEGIT - 1)); then
 	sg_pass "ACK flood, without synguard: the flood wins (conntrack peak $PEAK, $OK/$LEGIT connected)"
@@ -212,28 +231,25 @@ learn "learning"
 sg_gw_snap cookies_rejected acks_unmatched gateway_cookies gateway_opened \
 	gateway_learned
 
-# flood_checks LABEL: what other_flood measured, with synguard.
-flood_checks()
-{
-	if ((PEAK < SG_GW_CT_LIMIT)); then
-		sg_pass "$1: conntrack peak $PEAK/$SG_GW_CT_MAX, below $SG_GW_CT_LIMIT"
-	else
-		sg_fail "$1: conntrack reached $PEAK/$SG_GW_CT_MAX"
-	fi
-	# Each legitimate connection leaves one entry (TIME_WAIT); the
-	# flood's packets may hold a few in flight, unconfirmed.
-	sg_check "$1: the flood created no conntrack entries (peak $PEAK, $LEGIT legitimate connections)" \
-		test "$PEAK" -lt $((LEGIT + 32))
-	sg_check "$1: $OK/$LEGIT legitimate connections succeed" \
-		test "$OK" -ge $((LEGIT - 1))
-}
-
 # In mode always, where the port is proxied: every legitimate
 # connection meanwhile gets a cookie, and the flood's packets come to a
 # destination with cookies out.
+# opened_checks LABEL: in mode always the gateway opened every
+# legitimate connection that succeeded during other_flood, and no more
+# than were tried.
+opened_checks()
+{
+	local opened
+
+	opened=$(sg_gw_delta gateway_opened)
+	sg_check "$1: the gateway opened the legitimate connections (gateway_opened +${opened:-?}, $OK to $LEGIT wanted)" \
+		sg_between "${opened:--1}" "$OK" "$LEGIT"
+}
+
 sg_gw_always "SYN-ACK and ACK floods"
 other_flood "SYN-ACK flood, with synguard" -S -A
 flood_checks "SYN-ACK flood, with synguard"
+opened_checks "SYN-ACK flood, with synguard"
 sg_info "SYN-ACK flood: gateway_learned +$(sg_gw_delta gateway_learned), gateway_cookies +$(sg_gw_delta gateway_cookies), gateway_opened +$(sg_gw_delta gateway_opened)"
 # The SYN-ACKs came from the client's side: they taught synguard nothing
 # about the backend.
@@ -243,9 +259,10 @@ opened=$(sg_gw_delta gateway_opened)
 sg_check "after the SYN-ACK flood: the gateway opened that connection (+${opened:-?})" \
 	test "${opened:-x}" = 1
 
-sg_gw_snap cookies_rejected acks_unmatched
+sg_gw_snap cookies_rejected acks_unmatched gateway_opened
 other_flood "ACK flood, with synguard" -A
 flood_checks "ACK flood, with synguard"
+opened_checks "ACK flood, with synguard"
 sg_info "ACK flood: cookies_rejected +$(sg_gw_delta cookies_rejected), acks_unmatched +$(sg_gw_delta acks_unmatched)"
 "$SYNGUARD_CTL" -n "$HOST" set mode auto || sg_fail "set mode auto"
 
@@ -339,14 +356,31 @@ load || { sg_fail "a new gateway: insmod"; exit $ret; }
 learn "a new gateway, learning"
 sg_gw_always "a new gateway"
 sg_gw_snap gateway_cookies
+declare -A st0 st
+sg_ns_stats "$HOST" st0
 sg_flood_start "$CLI" "$HOST_IP" 8080
-sg_pause 2
+sg_check "a new gateway: it answers the flood with cookies" \
+	busywait 20000 sg_counter_above gateway_cookies \
+	$((SG_GW_C0[gateway_cookies] + 500))
 got=$(sg_probe "$CLI" "$HOST_IP" 8080)
 sg_flood_stop
 opened=$(sg_gw_delta gateway_opened)
-cookies=$(sg_gw_delta gateway_cookies)
-sg_check "a new gateway: under the flood a connection is opened ($got, gateway_opened +${opened:-?}, gateway_cookies +${cookies:-?})" \
+sg_check "a new gateway: under the flood a connection is opened ($got, gateway_opened +${opened:-?})" \
 	test "$got" = ok -a "${opened:-x}" = 1
+# all_cookied: in mode always, each SYN the new gateway received (the
+# flood's and the probe's) got a cookie, once none is in flight: the
+# two counts in st.
+all_cookied()
+{
+	sg_ns_stats "$HOST" st &&
+		((st[gateway_cookies] - st0[gateway_cookies] ==
+		  st[syn_received] - st0[syn_received]))
+}
+busywait 5000 all_cookied
+cookies=$((st[gateway_cookies] - st0[gateway_cookies]))
+syns=$((st[syn_received] - st0[syn_received]))
+sg_check "a new gateway: every one of the $syns SYNs it received got a cookie, at least 500 (gateway_cookies +$cookies)" \
+	sg_between "$cookies" $((syns > 500 ? syns : 500)) "$syns"
 no_splat "the end"
 
 exit $ret
