@@ -68,6 +68,8 @@ cleanup()
 ct_count() { ip netns exec "$SRV" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 ct_full() { (($(ct_count) >= CT_MAX - 8)); }
 
+flood_on() { ct_full || { sg_loaded && sg_under_attack "$SRV"; }; }
+
 # syns: SYNs that reached the server so far, before synguard's hook.
 syns() { sg_nft_counter "$SRV" rate syns; }
 
@@ -96,9 +98,11 @@ run_phase()
 	sg_flood_start "$CLI" "$SRV_IP" "$PORT"
 	ct_watch "$peak" &
 	watch=$!
-	# Let the flood get going before the clients come.
-	busywait 10000 ct_full
-	sleep 2
+	# Let the flood get going before the clients come: until it fills
+	# the table, or (with synguard, which keeps it from that) until
+	# cookie mode is on; then two seconds more of it.
+	busywait 10000 flood_on
+	sg_pause 2
 	res=$(ip netns exec "$CLI" python3 "$HERE/legit_client.py" \
 		"$SRV_IP" "$PORT" --count "$LEGIT" --timeout 2)
 	sg_flood_stop

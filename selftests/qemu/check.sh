@@ -725,7 +725,8 @@ main()
 
 	# shellcheck source=deps.sh
 	. "$here/deps.sh"
-	if ! synguard_install_deps; then
+	# shellcheck disable=SC2046 # one package per word
+	if ! synguard_install_deps $(synguard_kernel_pkgs "${want[@]}"); then
 		fail_item deps "cannot install the packages the harness needs"
 		finish
 	fi

@@ -6,14 +6,11 @@
 # apt is skipped entirely when everything is already installed.
 
 SYNGUARD_DEPS=(
-	# guest kernels, newest of each series and flavour, and what builds
-	# modules for them (the oldest of each series: synguard_oldest_kernels)
+	# guest kernels, the newest generic one of each series, and what
+	# builds modules for them (the flavours and the oldest ABIs, when a
+	# run names them: synguard_kernel_pkgs)
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-image-cloud-amd64 linux-headers-cloud-amd64
-	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
-	linux-image-rt-amd64 linux-headers-rt-amd64
-	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	dwarves make gcc libc6-dev
 	# the VM and its initramfs
 	qemu-system-x86 busybox-static cpio xz-utils kmod python3 python3-yaml
@@ -62,40 +59,63 @@ synguard_install_pkgs()
 			--no-install-recommends $missing >&2
 }
 
-# synguard_oldest_kernels: the image and headers packages of the oldest
-# generic kernel of each series (6.1, 6.12) that the archive still has
-# both of: the oldest ABI a Debian 12 server may run. Found, not listed:
-# the archive drops old ABIs.
-synguard_oldest_kernels()
+# synguard_oldest_kernel SERIES: the image and headers packages of the
+# oldest generic kernel of SERIES (6.1 or 6.12) that the archive still
+# has both of: the oldest ABI a Debian 12 server may run. Found, not
+# listed: the archive drops old ABIs.
+synguard_oldest_kernel()
 {
 	local re rel
 
-	for re in '6\.1\.0-[0-9]+' '6\.12\.[0-9]+\+deb12'; do
-		for rel in $(apt-cache search --names-only \
-			"^linux-headers-$re-amd64\$" | cut -d' ' -f1 |
-			sed 's/^linux-headers-//' | sort -V); do
-			if apt-cache show "linux-image-$rel" >/dev/null 2>&1; then
-				echo "linux-image-$rel linux-headers-$rel"
-				break
-			fi
+	case "$1" in
+	6.1) re='6\.1\.0-[0-9]+' ;;
+	6.12) re='6\.12\.[0-9]+\+deb12' ;;
+	*) return 0 ;;
+	esac
+	# Without package lists (a fresh machine) there is nothing to search.
+	apt-cache search --names-only "^linux-headers-$re-amd64\$" | grep -q . ||
+		apt-get update -q >&2 || return 1
+	for rel in $(apt-cache search --names-only \
+		"^linux-headers-$re-amd64\$" | cut -d' ' -f1 |
+		sed 's/^linux-headers-//' | sort -V); do
+		if apt-cache show "linux-image-$rel" >/dev/null 2>&1; then
+			echo "linux-image-$rel linux-headers-$rel"
+			return 0
+		fi
+	done
+}
+
+# synguard_kernel_pkgs KVER...: the packages of the kernels that
+# check.sh's KVER specs name beyond the newest generic ones (which
+# SYNGUARD_DEPS has): SERIES-cloud, SERIES-rt, SERIES-oldest. A deb@
+# prefix and a :TESTS suffix are ignored, and so are releases and kernel
+# trees (installed already, or built here).
+synguard_kernel_pkgs()
+{
+	local spec series part v
+
+	for spec in "$@"; do
+		spec=${spec#deb@}
+		spec=${spec%%:*}
+		series=${spec%%-*}
+		[[ "$series" == 6.1 || "$series" == 6.12 ]] || continue
+		v=
+		[[ "$series" == 6.12 ]] && v=6.12-
+		for part in ${spec#"$series"}; do
+			case "$part" in
+			*-cloud*) echo "linux-image-${v}cloud-amd64 linux-headers-${v}cloud-amd64" ;;&
+			*-rt*) echo "linux-image-${v}rt-amd64 linux-headers-${v}rt-amd64" ;;&
+			*-oldest*) synguard_oldest_kernel "$series" ;;
+			esac
 		done
 	done
 }
 
 # synguard_install_deps [extra...]: install what the harness needs, and
-# the extra packages, idempotently.
+# the extra packages (synguard_kernel_pkgs's among them), idempotently.
 synguard_install_deps()
 {
-	local oldest
-
-	# Without package lists (a fresh machine) there is nothing to search.
-	oldest=$(synguard_oldest_kernels)
-	if [[ -z "$oldest" ]]; then
-		apt-get update -q >&2 || return 1
-		oldest=$(synguard_oldest_kernels)
-	fi
-	# shellcheck disable=SC2086 # one package per word
-	synguard_install_pkgs "${SYNGUARD_DEPS[@]}" "$@" $oldest
+	synguard_install_pkgs "${SYNGUARD_DEPS[@]}" "$@"
 }
 
 # synguard_host_initrd: "No" when no boot loader is installed, so that
