@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 420
+# rules: 1 3
 #
 # Gateway mode against what is not a SYN flood, and taken away under one:
 # a port DNATed to a backend behind a conntrack firewall.

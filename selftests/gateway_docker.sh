@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
+# rules: 3
 #
 # Gateway mode on a Docker host: a container's port published on the
 # host, the way Docker does it, under a spoofed SYN flood at the published

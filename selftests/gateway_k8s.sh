@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 420
+# rules: 3
 #
 # Gateway mode on a Kubernetes node: a Service of three pods, reached
 # through a NodePort and a ClusterIP, DNATed to a pod chosen at random the

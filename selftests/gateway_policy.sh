@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# rules: 1
 #
 # Gateway mode keeps what synguard offers for local listeners: the
 # switch, the allowlist, the protected ports, the per-source limit; it

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 360
+# rules: 3
 #
 # Gateway mode on a router: a server reached only by forwarding, with no
 # NAT, behind a router with a conntrack firewall, under a spoofed SYN
