@@ -442,6 +442,7 @@ int sg_pkt_v4(struct sk_buff *skb, struct sg_pkt *pkt)
 int sg_pkt_v6(struct sk_buff *skb, struct sg_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	unsigned int rhoff = 0;
 	int flags = 0;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -458,6 +459,16 @@ int sg_pkt_v6(struct sk_buff *skb, struct sg_pkt *pkt)
 		if (ipv6_find_hdr(skb, &pkt->thoff, IPPROTO_TCP, NULL,
 				  &flags) != IPPROTO_TCP ||
 		    flags & IP6_FH_F_FRAG)
+			return -EINVAL;
+		/*
+		 * A routing header with segments left is never delivered
+		 * to TCP as it is: ipv6_rthdr_rcv() sends it on to its next
+		 * segment, or drops it (type 0, or an unknown type). Its
+		 * fate is the kernel's, after LOCAL_IN: never answer it.
+		 */
+		flags = IP6_FH_F_SKIP_RH;
+		if (ipv6_find_hdr(skb, &rhoff, NEXTHDR_ROUTING, NULL,
+				  &flags) == NEXTHDR_ROUTING)
 			return -EINVAL;
 	}
 	if (sg_pull_tcp(skb, pkt))
