@@ -180,9 +180,12 @@ else
 fi
 # The clients start once cookie mode is on, and it stays on while the
 # flood lasts: every connection that succeeded came back with a valid
-# cookie. The flood never does, so this is at most the client's count
-# (a connection may validate its cookie and still fail afterwards).
-if ((valid >= OK && valid <= LEGIT)); then
+# cookie. The flood never does. A client's handshake ACK (sent from the
+# softirq that took the SYN-ACK) and its first data (sent from the
+# process) may be checked on two CPUs at once, before the kernel has
+# made the socket: at most two validations a connection (seen once, 41
+# for 40).
+if ((valid >= OK && valid <= 2 * LEGIT)); then
 	sg_pass "cookies validated: $valid (of $OK legitimate connections)"
 else
 	sg_fail "cookies validated: $valid (of $OK legitimate connections)"
