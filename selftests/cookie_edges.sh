@@ -142,8 +142,10 @@ v0=$(sg_counter cookies_validated)
 sg_check "reuseport group: 20 of 20 connections" reuseport_conns
 sg_check "reuseport group: each got a cookie" \
 	test $(($(sg_counter cookies_sent) - s0)) -eq 20
+# 20 to 40: a handshake's ACK and the data behind it may both be checked
+# before the socket exists (flood_conntrack.sh).
 sg_check "reuseport group: the kernel took every cookie" \
-	test $(($(sg_counter cookies_validated) - v0)) -eq 20
+	sg_between $(($(sg_counter cookies_validated) - v0)) 20 40
 
 # --- forwarded traffic is never answered, even with a wildcard listener
 # -t 10: socat's default 0.5 s after the client's FIN can end the
