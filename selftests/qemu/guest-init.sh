@@ -151,6 +151,23 @@ kmemleak_new()
 IFS=, read -r -a names <<<"$tests"
 say "# guest up: kernel $kver, ${#names[@]} test(s), $(nproc) CPU(s)"
 
+# A base chain at every hook point synguard uses, for the whole run, so
+# that no test's rmmod or namespace deletion takes the last hook of a
+# hook point away while packets flow. That patches the nf_hooks_needed
+# static key, and under TCG a vCPU running the patched code can trap on
+# text_poke_bp()'s int3 ("Oops: int3" in ip_local_deliver, seen when
+# busy_ports unloaded synguard with its load's last packets in flight).
+# Real CPUs are not affected (lib.sh, sg_keep_hooks).
+nft -f - <<-EOF || say "# guest: cannot add the sg_harness_hooks table"
+	table inet sg_harness_hooks {
+		chain hook_pre { type filter hook prerouting priority 0; }
+		chain hook_in { type filter hook input priority 0; }
+		chain hook_fwd { type filter hook forward priority 0; }
+		chain hook_out { type filter hook output priority 0; }
+		chain hook_post { type filter hook postrouting priority 0; }
+	}
+EOF
+
 # Settings of the initial namespace that tests change and that every
 # namespace shares (nf_conntrack_max is global): put back after each
 # test by the runner, since a test killed at its timeout runs no trap.
