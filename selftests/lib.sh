@@ -31,7 +31,7 @@ SG_SYSFS=/sys/kernel/synguard
 
 NS_LIST=()
 SG_LOADED=0
-SG_KEEP_HOOKS=0
+SG_KEEP_HOOKS=
 SG_TMPDIR=$(mktemp -d -t synguard-test.XXXXXX)
 
 # ---------------------------------------------------------------------------
@@ -339,9 +339,10 @@ sg_ns_stats()
 	((${#_sg_out[@]}))
 }
 
-# sg_keep_hooks: a base chain of our own at every hook point synguard
-# uses (prerouting, input, forward, output, postrouting; IPv4 and IPv6),
-# removed by sg_cleanup after the module. Under QEMU's TCG, rewriting
+# sg_keep_hooks [TABLE]: a base chain of our own at every hook point
+# synguard uses (prerouting, input, forward, output, postrouting; IPv4
+# and IPv6), in inet table TABLE (sg_keep_hooks), removed by sg_cleanup
+# after the module. Under QEMU's TCG, rewriting
 # kernel text while another vCPU runs it can trap on the int3 that
 # text_poke_bp() plants (seen as "Oops: int3" in ip_rcv, and in
 # hping3's sendto, when the last hook of a hook point went away and its
@@ -352,8 +353,10 @@ sg_ns_stats()
 # synguard rather than the emulator.
 sg_keep_hooks()
 {
+	local table=${1:-sg_keep_hooks}
+
 	nft -f - <<-EOF || return 1
-		table inet sg_keep_hooks {
+		table inet $table {
 			chain hook_pre { type filter hook prerouting priority 0; }
 			chain hook_in { type filter hook input priority 0; }
 			chain hook_fwd { type filter hook forward priority 0; }
@@ -361,7 +364,7 @@ sg_keep_hooks()
 			chain hook_post { type filter hook postrouting priority 0; }
 		}
 	EOF
-	SG_KEEP_HOOKS=1
+	SG_KEEP_HOOKS=$table
 }
 
 # ---------------------------------------------------------------------------
@@ -1401,9 +1404,9 @@ sg_cleanup()
 	if ((SG_LOADED)) && sg_loaded; then
 		rmmod synguard 2>/dev/null
 	fi
-	if ((SG_KEEP_HOOKS)); then
-		nft delete table inet sg_keep_hooks 2>/dev/null
-		SG_KEEP_HOOKS=0
+	if [[ -n "$SG_KEEP_HOOKS" ]]; then
+		nft delete table inet "$SG_KEEP_HOOKS" 2>/dev/null
+		SG_KEEP_HOOKS=
 	fi
 	rm -rf "$SG_TMPDIR"
 }
