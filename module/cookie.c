@@ -28,6 +28,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "cookie.h"
+#include "handoff.h"
 #include "portstat.h"
 #include "tcpopt.h"
 
@@ -267,15 +268,19 @@ static int sg_skb_resize(struct sk_buff *skb, unsigned int len)
  */
 static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 				      const struct sg_synack *sa,
-				      unsigned int nhlen)
+				      unsigned int nhlen, bool keep_ct)
 {
+	struct nf_conn *ct = keep_ct ? sg_handoff_synack_ct(skb) : NULL;
 	u8 opts[SG_SYNACK_OPT_MAX];
 	unsigned int optlen = sa->rst ? 0 : sg_tcpopt_write(opts, &sa->out);
 	unsigned int len = nhlen + sizeof(struct tcphdr) + optlen;
 	struct tcphdr *nth;
 
-	if (sg_skb_resize(skb, len))
+	if (sg_skb_resize(skb, len)) {
+		if (ct)
+			nf_ct_put(ct);
 		return NULL;
+	}
 
 	/*
 	 * What the SYN carried as it arrived (route, conntrack entry,
@@ -293,8 +298,14 @@ static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->csum_valid = 0;
 	skb->encapsulation = 0;
-	/* The reply must not create a conntrack entry either. */
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	/*
+	 * The reply must not create a conntrack entry either. It carries
+	 * the SYN's, as the kernel's SYN-ACK meets it (handoff.c).
+	 */
+	if (ct)
+		nf_ct_set(skb, ct, IP_CT_ESTABLISHED_REPLY);
+	else
+		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, nhlen);
@@ -423,7 +434,7 @@ static int sg_synack_v4(struct sg_net *sn, struct sk_buff *skb,
 		ttl = ip4_dst_hoplimit(&rt->dst);
 
 	/* From here on the SYN's headers are gone. */
-	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr), true);
 	if (!nth) {
 		ip_rt_put(rt);
 		sg_stat_inc(sn, SYNACK_NOMEM);
@@ -488,7 +499,7 @@ static int sg_synack_v6(struct sg_net *sn, struct sk_buff *skb,
 	hlimit = ip6_sk_dst_hoplimit(inet6_sk(lsk), &fl6, dst);
 
 	/* From here on the SYN's headers are gone. */
-	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr), true);
 	if (!nth) {
 		dst_release(dst);
 		sg_stat_inc(sn, SYNACK_NOMEM);
@@ -656,7 +667,7 @@ static int sg_gw_reply_v4(struct sg_net *sn, struct sk_buff *skb,
 		sa.cookie = __cookie_v4_init_sequence(&fiph, &fth, &mss);
 	}
 
-	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct iphdr), false);
 	if (!nth) {
 		ip_rt_put(rt);
 		sg_stat_inc(sn, SYNACK_NOMEM);
@@ -715,7 +726,7 @@ static int sg_gw_reply_v6(struct sg_net *sn, struct sk_buff *skb,
 		sa.cookie = __cookie_v6_init_sequence(&fip6h, &fth, &mss);
 	}
 
-	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr));
+	nth = sg_synack_reuse(skb, &sa, sizeof(struct ipv6hdr), false);
 	if (!nth) {
 		dst_release(dst);
 		sg_stat_inc(sn, SYNACK_NOMEM);

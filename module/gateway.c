@@ -50,6 +50,7 @@
 #include "cookie.h"
 #include "filter.h"
 #include "gateway.h"
+#include "handoff.h"
 #include "hook.h"
 #include "policy.h"
 #include "portstat.h"
@@ -267,8 +268,10 @@ unsigned int sg_gateway_ipv4_forward(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	if (!sg_gateway_on(sn, mode) || !sg_gw_routed(state) ||
-	    sg_pkt_v4(skb, &pkt))
+	if (!sg_gateway_on(sn, mode) && !sg_handoff_nat_armed(sn, AF_INET))
+		return NF_ACCEPT;
+	if (sg_pkt_v4(skb, &pkt) || sg_handoff_forwarded(skb, &pkt) ||
+	    !sg_gateway_on(sn, mode) || !sg_gw_routed(state))
 		return NF_ACCEPT;
 	return sg_gw_forward(sn, skb, &pkt, mode);
 }
@@ -280,8 +283,10 @@ unsigned int sg_gateway_ipv6_forward(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	if (!sg_gateway_on(sn, mode) || !sg_gw_routed(state) ||
-	    sg_pkt_v6(skb, &pkt))
+	if (!sg_gateway_on(sn, mode) && !sg_handoff_nat_armed(sn, AF_INET6))
+		return NF_ACCEPT;
+	if (sg_pkt_v6(skb, &pkt) || sg_handoff_forwarded(skb, &pkt) ||
+	    !sg_gateway_on(sn, mode) || !sg_gw_routed(state))
 		return NF_ACCEPT;
 	return sg_gw_forward(sn, skb, &pkt, mode);
 }
@@ -295,20 +300,11 @@ enum sg_gw_ct {
 /* What conntrack holds for the ACK in @pkt, before it has seen it. */
 static enum sg_gw_ct sg_gw_conntrack(struct net *net, const struct sg_pkt *pkt)
 {
-	struct nf_conntrack_tuple tuple = {};
 	struct nf_conntrack_tuple_hash *h;
 	enum sg_gw_ct ret = SG_GW_CT_KNOWN;
 	struct nf_conn *ct;
 
-	tuple.src.l3num = pkt->t.family;
-	memcpy(tuple.src.u3.all, pkt->t.saddr, sizeof(tuple.src.u3.all));
-	memcpy(tuple.dst.u3.all, pkt->t.daddr, sizeof(tuple.dst.u3.all));
-	tuple.src.u.tcp.port = pkt->t.sport;
-	tuple.dst.u.tcp.port = pkt->t.dport;
-	tuple.dst.protonum = IPPROTO_TCP;
-	tuple.dst.dir = IP_CT_DIR_ORIGINAL;
-
-	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	h = sg_ct_find(net, &nf_ct_zone_dflt, pkt);
 	if (!h)
 		return SG_GW_CT_NONE;
 	ct = nf_ct_tuplehash_to_ctrack(h);

@@ -42,6 +42,7 @@
 #include "filter.h"
 #include "gateway.h"
 #include "halfopen.h"
+#include "handoff.h"
 #include "hook.h"
 #include "policy.h"
 #include "portstat.h"
@@ -74,8 +75,7 @@ static struct sock *sg_lookup_established(struct net *net,
  * rather than by a BPF program that expects the skb at the TCP header;
  * the overflow stamp we set is per group anyway.
  */
-static struct sock *sg_lookup_listener(struct net *net,
-				       const struct sg_pkt *pkt)
+struct sock *sg_lookup_listener(struct net *net, const struct sg_pkt *pkt)
 {
 	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
 	const struct sg_tuple *t = &pkt->t;
@@ -284,6 +284,7 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, BAD_CHECKSUM);
 		return NF_DROP;
 	}
+	sg_handoff_note_syn(sn, skb, pkt->t.family);
 	return sg_cookie_synack(sn, skb, pkt, lsk);
 
 pass:
@@ -312,8 +313,20 @@ static bool sg_conntrack_knows(const struct sk_buff *skb)
 	return ct && nf_ct_is_confirmed(ct);
 }
 
-static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
-			   const struct sg_pkt *pkt, u32 mode)
+enum sg_ack_verdict {
+	SG_ACK_PASS,		/* not ours: the kernel's to handle */
+	SG_ACK_COOKIE,		/* a valid cookie: the kernel makes the socket */
+	SG_ACK_DROP,
+};
+
+/*
+ * What becomes of an ACK to this host. A @turned one came through
+ * conntrack and the ruleset as its SYN (handoff.c): its cookies may have
+ * gone out up to a moment ago.
+ */
+static enum sg_ack_verdict sg_ack_judge(struct sg_net *sn, struct sk_buff *skb,
+					const struct sg_pkt *pkt, u32 mode,
+					bool turned)
 {
 	const struct tcphdr *th = pkt->th;
 	struct sock *lsk;
@@ -323,31 +336,31 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	    sg_halfopen_complete(sn, &pkt->t, ntohl(th->seq), &ms)) {
 		sg_stat_inc(sn, HALFOPEN_COMPLETED);
 		sg_stat_add(sn, HANDSHAKE_MS, ms);
-		return NF_ACCEPT;
+		return SG_ACK_PASS;
 	}
-	if (!sg_cookies_out(sn, mode))
-		return NF_ACCEPT;
+	if (!turned && !sg_cookies_out(sn, mode))
+		return SG_ACK_PASS;
 	/*
 	 * Early demux found the connection's socket (or request socket)
 	 * already, with its reference: the kernel delivers the segment
 	 * there, and a second lookup would only cost a get and a put.
 	 */
 	if (skb->sk && skb->sk->sk_state != TCP_LISTEN)
-		return NF_ACCEPT;
+		return SG_ACK_PASS;
 
 	lsk = sg_local_listener(sn->net, skb, pkt);
 	if (!lsk || !sg_listener_ours(lsk))
-		return NF_ACCEPT;
+		return SG_ACK_PASS;
 	/* The kernel would drop it: neither a valid nor a forged cookie. */
 	if (sg_checksum_bad(skb, pkt, NF_INET_LOCAL_IN)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
-		return NF_DROP;
+		return SG_ACK_DROP;
 	}
 	if (sg_cookie_ack_valid(skb, pkt)) {
 		tcp_synq_overflow(lsk);
 		sg_stat_inc(sn, COOKIES_VALIDATED);
 		sg_port_count(sn, th->dest, SG_PORT_VALIDATED);
-		return NF_ACCEPT;
+		return SG_ACK_COOKIE;
 	}
 	/*
 	 * Data or a FIN without a socket: most likely a segment of a cookie
@@ -359,7 +372,7 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	 */
 	if (th->fin || skb->len > pkt->thoff + th->doff * 4) {
 		sg_stat_inc(sn, ACKS_UNMATCHED);
-		return NF_DROP;
+		return SG_ACK_DROP;
 	}
 	/*
 	 * A bare ACK: a client sends none before its connection exists but
@@ -367,10 +380,38 @@ static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
 	 * a late ACK of a connection that is gone, for the kernel to reset;
 	 * any other is a forged cookie.
 	 */
-	if (sg_conntrack_knows(skb))
-		return NF_ACCEPT;
+	if (!turned && sg_conntrack_knows(skb))
+		return SG_ACK_PASS;
 	sg_stat_inc(sn, COOKIES_REJECTED);
-	return NF_DROP;
+	return SG_ACK_DROP;
+}
+
+static unsigned int sg_ack(struct sg_net *sn, struct sk_buff *skb,
+			   const struct sg_pkt *pkt, u32 mode)
+{
+	if (sg_ack_judge(sn, skb, pkt, mode, false) == SG_ACK_DROP)
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+/*
+ * The ACK of a cookie handshake that conntrack and the ruleset met as
+ * its SYN (handoff.c), with the entry they made of it: the ACK again,
+ * with that entry established if its cookie is valid.
+ */
+static unsigned int sg_turned_ack(struct sg_net *sn, struct sk_buff *skb,
+				  struct sg_pkt *pkt, u32 mode)
+{
+	enum sg_ack_verdict v;
+
+	if (sg_handoff_unturn(skb, pkt))
+		return NF_DROP;
+	v = sg_ack_judge(sn, skb, pkt, mode, true);
+	if (v == SG_ACK_COOKIE)
+		sg_handoff_established(skb, pkt);
+	else
+		sg_handoff_abandon(skb);
+	return v == SG_ACK_DROP ? NF_DROP : NF_ACCEPT;
 }
 
 /* A RST from the client ends its half-open, if one is tracked. */
@@ -381,10 +422,15 @@ void sg_rst(struct sg_net *sn, const struct sg_tuple *t, u32 mode)
 }
 
 static unsigned int sg_classify(struct sg_net *sn, struct sk_buff *skb,
-				const struct sg_pkt *pkt, u32 mode)
+				struct sg_pkt *pkt, u32 mode)
 {
 	const struct tcphdr *th = pkt->th;
 
+	/* Even with synguard just turned off: it must not reach TCP so. */
+	if (sg_handoff_turned(th))
+		return sg_turned_ack(sn, skb, pkt, mode);
+	if (mode == SYNGUARD_MODE_OFF)
+		return NF_ACCEPT;
 	if (th->rst) {
 		sg_rst(sn, &pkt->t, mode);
 		return NF_ACCEPT;
@@ -489,7 +535,8 @@ static unsigned int synguard_ipv4_hook(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	if (mode == SYNGUARD_MODE_OFF || sg_pkt_v4(skb, &pkt))
+	if ((mode == SYNGUARD_MODE_OFF && !sg_handoff_armed(sn, AF_INET)) ||
+	    sg_pkt_v4(skb, &pkt))
 		return NF_ACCEPT;
 	return sg_classify(sn, skb, &pkt, mode);
 }
@@ -501,7 +548,8 @@ static unsigned int synguard_ipv6_hook(void *priv, struct sk_buff *skb,
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	if (mode == SYNGUARD_MODE_OFF || sg_pkt_v6(skb, &pkt))
+	if ((mode == SYNGUARD_MODE_OFF && !sg_handoff_armed(sn, AF_INET6)) ||
+	    sg_pkt_v6(skb, &pkt))
 		return NF_ACCEPT;
 	return sg_classify(sn, skb, &pkt, mode);
 }
@@ -526,7 +574,25 @@ static const struct nf_hook_ops sg_hook_ops[] = {
 		.hook = synguard_ipv6_hook,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_LOCAL_IN,
-		.priority = NF_IP6_PRI_LAST - 1,
+		/*
+		 * IPv6 conntrack confirms at LOCAL_IN at NF_IP6_PRI_LAST - 1,
+		 * not LAST: a hook of the same priority runs before or after
+		 * it by the order they were registered in.
+		 */
+		.priority = NF_IP6_PRI_LAST - 2,
+	},
+	/* A cookie's ACK, through conntrack as its SYN (handoff.c). */
+	{
+		.hook = sg_handoff_ipv4_in,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK - 1,
+	},
+	{
+		.hook = sg_handoff_ipv6_in,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK - 1,
 	},
 	/* Gateway mode (gateway.c): the same decision for forwarded SYNs. */
 	{

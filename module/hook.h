@@ -24,6 +24,7 @@ int sg_pkt_v4(struct sk_buff *skb, struct sg_pkt *pkt);
 int sg_pkt_v6(struct sk_buff *skb, struct sg_pkt *pkt);
 bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt,
 		     unsigned int hook);
+struct sock *sg_lookup_listener(struct net *net, const struct sg_pkt *pkt);
 void sg_rst(struct sg_net *sn, const struct sg_tuple *t, u32 mode);
 bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
 			 const struct sock *lsk, u32 mode);

@@ -80,6 +80,8 @@ struct sg_net {
 	/* Written at most once a jiffy by the CPUs sending cookies. */
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
 	unsigned long last_gw_cookie;	/* ...for forwarded SYNs */
+	unsigned long handoff_tracked[2];	/* ...for tracked SYNs, v4, v6 */
+	unsigned long handoff_nat[2];	/* ...for DNATed ones (handoff.c) */
 
 	/*
 	 * What the packet path saw for the policy work to send as events

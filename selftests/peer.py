@@ -5,13 +5,16 @@
     peer.py serve ADDR PORT [--md5 KEY --md5-peer ADDR] [--dev DEV] [--tfo]
     peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
                               [--tfo] [--ip-options] [--dst-options]
+                              [--hold S]
 
 serve: an echo server (a thread per connection) until killed; prints
 "listening" once it listens. --dev binds it to a device (SO_BINDTODEVICE:
 a VRF), --tfo accepts TCP Fast Open. --md5 sets a TCP-MD5 key for --md5-peer (TCP_MD5SIG), as a BGP
 speaker does.
 
-connect: one connection that sends a line and reads its echo. --tfo sends
+connect: one connection that sends a line and reads its echo. --hold S
+keeps it open S seconds more, idle, once it has printed "ok" and its
+local port. --tfo sends
 the line in the SYN (TCP Fast Open), --ip-options gives the SYN IPv4
 options (NOPs), --dst-options an IPv6 destination options header (PadN).
 Prints one word, the outcome as a user meets it, and exits 0 whatever it
@@ -29,6 +32,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 TCP_MD5SIG = 14
 IP_OPTIONS = 4
@@ -124,7 +128,15 @@ def connect(a):
                 got += chunk
         except (ConnectionResetError, socket.timeout, TimeoutError):
             return "reset"
-        return "ok" if got == MSG else "reset"
+        if got != MSG:
+            return "reset"
+        if a.hold:
+            # The connection stays up, idle, while the caller looks at
+            # it (conntrack -L): the outcome goes out first.
+            print("ok", s.getsockname()[1], flush=True)
+            time.sleep(a.hold)
+            return None
+        return "ok"
     except OSError as e:
         if e.errno == errno.EINPROGRESS:
             return "timeout"
@@ -146,11 +158,14 @@ def main():
     ap.add_argument("--tfo", action="store_true")
     ap.add_argument("--ip-options", action="store_true")
     ap.add_argument("--dst-options", action="store_true")
+    ap.add_argument("--hold", type=float, default=0.0)
     a = ap.parse_args()
     if a.what == "serve":
         serve(a)
     else:
-        print(connect(a))
+        outcome = connect(a)
+        if outcome is not None:
+            print(outcome)
     return 0
 
 
