@@ -248,6 +248,22 @@ bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
 	return sg_track_syn(sn, pkt, lsk, mode) && mode == SYNGUARD_MODE_AUTO;
 }
 
+/*
+ * A SYN conntrack expected: the first of a connection that a helper
+ * announced (FTP data, SIP media). Conntrack took the expectation when
+ * it made this SYN's entry, which stays unconfirmed until LOCAL_IN's
+ * last hook: a SYN consumed here frees the entry and the expectation
+ * with it, and the ACK that follows starts a connection with no master,
+ * helper or NAT binding, which a `ct state related` rule does not admit.
+ */
+static bool sg_syn_related(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct && (ctinfo == IP_CT_RELATED || ct->master);
+}
+
 static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 			   const struct sg_pkt *pkt, u32 mode)
 {
@@ -262,15 +278,30 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	    sg_source_allowed(sn, &pkt->t))
 		goto pass;
 
+	if (sg_syn_related(skb)) {
+		sg_stat_inc(sn, SYN_RELATED);
+		goto left;
+	}
+	/*
+	 * A listener here was chosen by TPROXY or bpf_sk_assign(): the
+	 * kernel delivers the SYN to it, not to the listener our lookup
+	 * would find. Any other socket is the one of this 4-tuple that
+	 * early demux (or TPROXY) found: an existing connection's.
+	 */
+	if (skb->sk) {
+		if (skb->sk->sk_state != TCP_LISTEN)
+			goto pass;
+		sg_stat_inc(sn, SYN_ASSIGNED);
+		goto left;
+	}
+
 	if (!sg_syn_deliverable(skb, pkt))
 		goto pass;
 	lsk = sg_local_listener(net, skb, pkt);
 	if (!lsk)
 		goto pass;
-	if (!sg_listener_ours(lsk)) {
-		sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
-		goto pass;
-	}
+	if (!sg_listener_ours(lsk))
+		goto left;
 
 	if (!sg_syn_wants_cookie(sn, pkt, lsk, mode))
 		goto pass;
@@ -287,6 +318,8 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	sg_handoff_note_syn(sn, skb, pkt->t.family);
 	return sg_cookie_synack(sn, skb, pkt, lsk);
 
+left:
+	sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
 pass:
 	sg_stat_inc(sn, SYN_PASSED);
 	return NF_ACCEPT;
@@ -341,14 +374,20 @@ static enum sg_ack_verdict sg_ack_judge(struct sg_net *sn, struct sk_buff *skb,
 	if (!turned && !sg_cookies_out(sn, mode))
 		return SG_ACK_PASS;
 	/*
-	 * Early demux found the connection's socket (or request socket)
-	 * already, with its reference: the kernel delivers the segment
-	 * there, and a second lookup would only cost a get and a put.
+	 * Early demux (or TPROXY) found the connection's socket (or request
+	 * socket) already, with its reference: the kernel delivers the
+	 * segment there, and a second lookup would only cost a get and a
+	 * put. A listener there was chosen by TPROXY or bpf_sk_assign(),
+	 * and the kernel checks the cookie for that one, whatever listener
+	 * our lookup would find: it is the one to judge and to stamp.
 	 */
 	if (skb->sk && skb->sk->sk_state != TCP_LISTEN)
 		return SG_ACK_PASS;
 
-	lsk = sg_local_listener(sn->net, skb, pkt);
+	if (skb->sk)
+		lsk = sg_listener_admits(skb->sk, skb, pkt) ? skb->sk : NULL;
+	else
+		lsk = sg_local_listener(sn->net, skb, pkt);
 	if (!lsk || !sg_listener_ours(lsk))
 		return SG_ACK_PASS;
 	/* The kernel would drop it: neither a valid nor a forged cookie. */

@@ -133,17 +133,22 @@ static const struct nla_policy sg_dump_limit_policy[SYNGUARD_A_LIMIT + 1] = {
 };
 
 /*
- * The uAPI lists the counters in stats.h's order, then the gauge: a
- * counter missing from it, or out of place, fails the build.
+ * Each counter's uAPI attribute, numbered in stats.h's order from
+ * SYN_RECEIVED, past the gauge, which keeps the number it had after the
+ * first counters (gateway_learned the last of them). A counter missing
+ * from the uAPI, or out of place, fails the build.
  */
 #define SG_STAT_NLA_CHECK(upper, lower)					\
 	static_assert(SYNGUARD_A_STATS_##upper ==				\
-		      SYNGUARD_A_STATS_SYN_RECEIVED + SG_STAT_##upper,	\
+		      SYNGUARD_A_STATS_SYN_RECEIVED + SG_STAT_##upper +	\
+		      (SG_STAT_##upper > SG_STAT_GATEWAY_LEARNED),		\
 		      "uAPI attribute of " #lower " out of place");
 SG_STATS(SG_STAT_NLA_CHECK)
 #undef SG_STAT_NLA_CHECK
 static_assert(SYNGUARD_A_STATS_HALFOPEN_CURRENT ==
-	      SYNGUARD_A_STATS_SYN_RECEIVED + SG_STAT_MAX);
+	      SYNGUARD_A_STATS_GATEWAY_LEARNED + 1);
+/* The pad, the counters and the gauge, and nothing else. */
+static_assert(SG_STAT_MAX + 2 == SYNGUARD_A_STATS_MAX);
 
 static struct sg_net *sg_info_net(struct genl_info *info)
 {
@@ -239,11 +244,16 @@ static int sg_put_stats(struct sk_buff *skb, struct sg_net *sn)
 	nest = nla_nest_start(skb, SYNGUARD_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < SG_STAT_MAX; i++)
-		if (nla_put_u64_64bit(skb, SYNGUARD_A_STATS_SYN_RECEIVED + i,
-				      sg_stat_sum(sn, i),
+	for (i = 0; i < SG_STAT_MAX; i++) {
+		int attr = SYNGUARD_A_STATS_SYN_RECEIVED + i;
+
+		/* Past the gauge's number (above). */
+		if (i > SG_STAT_GATEWAY_LEARNED)
+			attr++;
+		if (nla_put_u64_64bit(skb, attr, sg_stat_sum(sn, i),
 				      SYNGUARD_A_STATS_PAD))
 			goto cancel;
+	}
 	if (nla_put_u64_64bit(skb, SYNGUARD_A_STATS_HALFOPEN_CURRENT,
 			      sg_halfopen_count(sn), SYNGUARD_A_STATS_PAD))
 		goto cancel;

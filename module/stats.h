@@ -38,7 +38,9 @@
 	X(GATEWAY_COOKIES,	gateway_cookies)		\
 	X(GATEWAY_OPENED,	gateway_opened)			\
 	X(GATEWAY_REFUSED,	gateway_refused)		\
-	X(GATEWAY_LEARNED,	gateway_learned)
+	X(GATEWAY_LEARNED,	gateway_learned)		\
+	X(SYN_RELATED,		syn_related)			\
+	X(SYN_ASSIGNED,		syn_assigned)
 
 enum sg_stat {
 #define SG_STAT_ENUM(upper, lower) SG_STAT_##upper,

@@ -16,7 +16,7 @@ an event (a notification) the attributes of its message. Each constant
 and multicast group must be #defined with the spec's value or name.
 In the module, every policy entry must have the spec's type, every op
 the spec's do/dump and permission, and the stats attributes must follow
-the counters of module/stats.h.
+the counters of module/stats.h, with the gauge right after gateway_learned.
 
 Prints one line per disagreement and exits 1 if there is any; exit 4
 (kselftest skip) if python3-yaml is missing.
@@ -419,12 +419,17 @@ def check_module(spec, moddir):
         if sset:
             names = [a["name"].replace("-", "_") for a in sset[0]["attributes"]
                      if a["type"] != "pad"]
-            if names[:len(counters)] != counters:
+            # The gauge keeps the number it had after the first
+            # counters; counters added since follow it.
+            gauge = "halfopen_current"
+            if [n for n in names if n != gauge] != counters:
                 err("stats attributes %s do not follow module/stats.h %s"
                     % (names, counters))
-            if names[len(counters):] != ["halfopen_current"]:
-                err("stats attributes after the counters are %s, "
-                    "want [halfopen_current]" % names[len(counters):])
+            first = counters.index("gateway_learned") + 1 \
+                if "gateway_learned" in counters else len(counters)
+            if gauge not in names or names.index(gauge) != first:
+                err("stats attribute %s is not right after gateway_learned "
+                    "in %s" % (gauge, names))
 
 
 def main():

@@ -36,6 +36,8 @@ const char *const sg_stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_GATEWAY_REFUSED] = "gateway_refused",
 	[SYNGUARD_A_STATS_GATEWAY_LEARNED] = "gateway_learned",
 	[SYNGUARD_A_STATS_HALFOPEN_CURRENT] = "halfopen_current",
+	[SYNGUARD_A_STATS_SYN_RELATED] = "syn_related",
+	[SYNGUARD_A_STATS_SYN_ASSIGNED] = "syn_assigned",
 };
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
@@ -75,6 +77,17 @@ int sg_stats_fetch(struct sg_nl *nl, struct sg_stats *s, const char *what)
 			 stats_cb, s, what);
 }
 
+static void stats_print(const struct sg_stats *s, int a)
+{
+	if (!s->have[a])
+		return;
+	if (json)
+		json_u64(sg_stat_names[a], s->v[a]);
+	else
+		printf("%-20s %llu\n", sg_stat_names[a],
+		       (unsigned long long)s->v[a]);
+}
+
 int stats_main(struct sg_nl *nl, int argc, char **argv)
 {
 	struct sg_stats s;
@@ -102,15 +115,11 @@ int stats_main(struct sg_nl *nl, int argc, char **argv)
 
 	if (json)
 		json_begin('{');
-	for (i = 1; i <= SYNGUARD_A_STATS_MAX; i++) {
-		if (!s.have[i])
-			continue;
-		if (json)
-			json_u64(sg_stat_names[i], s.v[i]);
-		else
-			printf("%-20s %llu\n", sg_stat_names[i],
-			       (unsigned long long)s.v[i]);
-	}
+	/* The counters, then the gauge, whatever its attribute number. */
+	for (i = 1; i <= SYNGUARD_A_STATS_MAX; i++)
+		if (i != SYNGUARD_A_STATS_HALFOPEN_CURRENT)
+			stats_print(&s, i);
+	stats_print(&s, SYNGUARD_A_STATS_HALFOPEN_CURRENT);
 	if (json) {
 		json_bool("under_attack", s.under_attack);
 		json_u64("syn_rate", s.syn_rate);

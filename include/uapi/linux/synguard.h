@@ -66,6 +66,8 @@
  *       SYNGUARD_A_STATS_SYN_RECEIVED		u64
  *       ... one u64 per counter, named as in /sys/kernel/synguard/stats/
  *       SYNGUARD_A_STATS_HALFOPEN_CURRENT	u64
+ *       SYNGUARD_A_STATS_SYN_RELATED		u64
+ *       ... the counters added since
  *     SYNGUARD_A_STATE				nest (as in GET_CONFIG)
  *
  * SYNGUARD_CMD_GET_SOURCES (dump, admin), largest first; a table holding
@@ -261,7 +263,11 @@ enum {
 	SYNGUARD_A_STATE_MAX = (__SYNGUARD_A_STATE_MAX - 1)
 };
 
-/* Counters first in the order of module/stats.h, then the gauge. */
+/*
+ * The counters in the order of module/stats.h, with the gauge where it
+ * was first numbered: counters added since follow it, so that no
+ * attribute ever changes its number.
+ */
 enum {
 	SYNGUARD_A_STATS_PAD = 1,
 	SYNGUARD_A_STATS_SYN_RECEIVED,
@@ -290,6 +296,8 @@ enum {
 	SYNGUARD_A_STATS_GATEWAY_REFUSED,
 	SYNGUARD_A_STATS_GATEWAY_LEARNED,
 	SYNGUARD_A_STATS_HALFOPEN_CURRENT,
+	SYNGUARD_A_STATS_SYN_RELATED,
+	SYNGUARD_A_STATS_SYN_ASSIGNED,
 
 	__SYNGUARD_A_STATS_MAX,
 	SYNGUARD_A_STATS_MAX = (__SYNGUARD_A_STATS_MAX - 1)
