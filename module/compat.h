@@ -110,6 +110,19 @@ static inline bool sg_tcp_signed(const struct sock *sk)
 }
 
 /*
+ * Whether the line the kernel logs when a full SYN queue makes it send
+ * cookies (tcp_syn_flood_action()) names the listener's address: from
+ * 6.2 on; Debian's 6.1 has the older line. The change is in
+ * tcp_input.c alone, with no header to probe: Kbuild sets the flag from
+ * the version.
+ */
+#ifdef SG_HAVE_SYNFLOOD_LINE_ADDR
+#define SG_SYNFLOOD_LINE_ADDR	true
+#else
+#define SG_SYNFLOOD_LINE_ADDR	false
+#endif
+
+/*
  * The attributes genetlink parsed for a dump with the op's policy. 6.2
  * turned genl_dumpit_info's op into a split op and moved them into an
  * embedded genl_info.

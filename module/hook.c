@@ -191,8 +191,11 @@ static bool sg_track_syn(struct sg_net *sn, const struct sg_pkt *pkt,
 
 	if (lsk && inet_csk_reqsk_queue_is_full(lsk)) {
 		sg_stat_inc(sn, LISTENER_FULL);
-		if (mode == SYNGUARD_MODE_AUTO)
+		if (mode == SYNGUARD_MODE_AUTO) {
+			/* What the kernel logs and counts for it (backlog.c). */
+			sg_backlog_full(sn, lsk, pkt->t.family);
 			return true;
+		}
 	}
 
 	switch (sg_halfopen_add(sn, &pkt->t, ntohl(pkt->th->seq))) {

@@ -12,6 +12,7 @@
 
 #include "synguard.h"
 #include "backend.h"
+#include "backlog.h"
 #include "cookie.h"
 #include "filter.h"
 #include "gateway.h"
@@ -67,6 +68,7 @@ static int __net_init sg_net_init(struct net *net)
 	if (ret)
 		goto err_portstat;
 
+	sg_backlog_init(sn);
 	sg_policy_init(sn);
 
 	ret = sg_gateway_init_net(net);

@@ -966,11 +966,15 @@ static int sg_fill_event(struct sk_buff *skb, const struct sg_event *ev)
 	     nla_put_u32(skb, SYNGUARD_A_EVENT_REASON, ev->reason)) ||
 	    nla_put_u32(skb, SYNGUARD_A_EVENT_SYN_RATE, ev->syn_rate) ||
 	    nla_put_u32(skb, SYNGUARD_A_EVENT_HALFOPEN, ev->halfopen) ||
-	    (ev->type == SYNGUARD_EVENT_COOKIE_MODE_LEFT &&
+	    ((ev->type == SYNGUARD_EVENT_COOKIE_MODE_LEFT ||
+	      ev->type == SYNGUARD_EVENT_LISTENER_FULL_ENDED) &&
 	     nla_put_u32(skb, SYNGUARD_A_EVENT_DURATION, ev->duration)) ||
 	    ((ev->type == SYNGUARD_EVENT_TABLE_FULL ||
 	      ev->type == SYNGUARD_EVENT_SOURCE_LIMIT) &&
-	     nla_put_u32(skb, SYNGUARD_A_EVENT_COUNT, ev->count)))
+	     nla_put_u32(skb, SYNGUARD_A_EVENT_COUNT, ev->count)) ||
+	    (ev->port &&
+	     (nla_put_u16(skb, SYNGUARD_A_EVENT_PORT, ev->port) ||
+	      nla_put_u16(skb, SYNGUARD_A_EVENT_FAMILY, ev->family))))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	/* Where anyone may listen, the count alone (compat.h). */

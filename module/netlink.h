@@ -13,8 +13,10 @@ struct sg_event {
 	u32 reason;			/* entered */
 	u32 syn_rate;
 	u32 halfopen;
-	u32 duration;			/* left, seconds */
+	u32 duration;			/* seconds: left, listener full ended */
 	u32 count;			/* table full, source limit */
+	u16 port;			/* listener full; 0 for the others */
+	u16 family;			/* listener full: the listener's */
 	const struct sg_prefix *source;	/* source limit; host bits set */
 	const struct sg_port_view *ports;
 	unsigned int nports;

@@ -59,6 +59,7 @@
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "backlog.h"
 #include "filter.h"
 #include "halfopen.h"
 #include "netlink.h"
@@ -348,6 +349,9 @@ static void sg_policy_work(struct work_struct *work)
 	u64 sent, validated, handshake_ms;
 	unsigned int expired;
 	bool attack;
+
+	/* Before the mode: a port's episode ends even once synguard is off. */
+	sg_backlog_second(sn);
 
 	/* Off: the hooks count nothing, and nothing is tracked to expire. */
 	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)

@@ -9,6 +9,7 @@
 #include <net/netns/generic.h>
 #include <linux/synguard.h>
 
+#include "backlog.h"
 #include "stats.h"
 
 struct sg_halfopen;
@@ -95,6 +96,9 @@ struct sg_net {
 	u8 limited_family;
 	atomic_t limited_state;
 	__be32 limited_saddr[4];
+
+	/* Ports whose full listeners get cookies from us (backlog.c). */
+	struct sg_backlog backlog;
 
 	/*
 	 * SYNs to gateway destinations not learned yet that may still pass

@@ -33,7 +33,16 @@ static const char *const event_names[] = {
 	[SYNGUARD_EVENT_COOKIE_MODE_LEFT] = "cookie_mode_left",
 	[SYNGUARD_EVENT_TABLE_FULL] = "table_full",
 	[SYNGUARD_EVENT_SOURCE_LIMIT] = "source_limit",
+	[SYNGUARD_EVENT_LISTENER_FULL_STARTED] = "listener_full_started",
+	[SYNGUARD_EVENT_LISTENER_FULL_ENDED] = "listener_full_ended",
 };
+
+/* A full listener's family, as ip -j names it. */
+static const char *monitor_family(uint16_t family)
+{
+	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" :
+	       "unknown";
+}
 
 static const char *const reason_names[] = {
 	[SYNGUARD_REASON_NONE] = "none",
@@ -116,6 +125,7 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	struct sg_port_stat ports[SYNGUARD_PORT_STATS];
 	char src[INET6_ADDRSTRLEN + 8] = "";
 	uint32_t type, reason = 0, count = 0, duration = 0;
+	uint16_t port = 0, family = 0;
 	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
 	const char *name;
@@ -142,6 +152,10 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 		count = mnl_attr_get_u32(e[SYNGUARD_A_EVENT_COUNT]);
 	if (e[SYNGUARD_A_EVENT_DURATION])
 		duration = mnl_attr_get_u32(e[SYNGUARD_A_EVENT_DURATION]);
+	if (e[SYNGUARD_A_EVENT_PORT])
+		port = mnl_attr_get_u16(e[SYNGUARD_A_EVENT_PORT]);
+	if (e[SYNGUARD_A_EVENT_FAMILY])
+		family = mnl_attr_get_u16(e[SYNGUARD_A_EVENT_FAMILY]);
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
 		if (mnl_attr_get_type(attr) == SYNGUARD_A_PORT &&
@@ -176,6 +190,10 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 			json_u64("duration", duration);
 		if (e[SYNGUARD_A_EVENT_COUNT])
 			json_u64("count", count);
+		if (e[SYNGUARD_A_EVENT_PORT])
+			json_u64("port", port);
+		if (e[SYNGUARD_A_EVENT_FAMILY])
+			json_str("family", monitor_family(family));
 		if (*src)
 			json_str("source", src);
 		if (type == SYNGUARD_EVENT_COOKIE_MODE_ENTERED ||
@@ -214,6 +232,15 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	case SYNGUARD_EVENT_SOURCE_LIMIT:
 		printf("source limit: %s reached it, %u SYNs over limits",
 		       *src ? src : "?", count);
+		break;
+	case SYNGUARD_EVENT_LISTENER_FULL_STARTED:
+		printf("listener full on port %u (%s): cookies for its SYNs, %u SYN/s",
+		       port, monitor_family(family),
+		       mnl_attr_get_u32(e[SYNGUARD_A_EVENT_SYN_RATE]));
+		break;
+	case SYNGUARD_EVENT_LISTENER_FULL_ENDED:
+		printf("listener full on port %u (%s) ended after %u s of cookies",
+		       port, monitor_family(family), duration);
 		break;
 	}
 	putchar('\n');

@@ -147,8 +147,12 @@
  *       SYNGUARD_A_EVENT_REASON		u32 (enum synguard_reason; entered)
  *       SYNGUARD_A_EVENT_SYN_RATE		u32 (SYNs last second)
  *       SYNGUARD_A_EVENT_HALFOPEN		u32 (tracked half-opens)
- *       SYNGUARD_A_EVENT_DURATION		u32 (seconds in cookie mode; left)
+ *       SYNGUARD_A_EVENT_DURATION		u32 (seconds: in cookie mode, left;
+ *						of cookies, listener full ended)
  *       SYNGUARD_A_EVENT_COUNT			u32 (SYNs refused; full, limit)
+ *       SYNGUARD_A_EVENT_PORT			u16 (listener full: its port)
+ *       SYNGUARD_A_EVENT_FAMILY		u16 (listener full: AF_INET or
+ *						AF_INET6, the listener's)
  *     SYNGUARD_A_SOURCE			nest (source limit: the prefix)
  *       SYNGUARD_A_PREFIX_FAMILY		u16
  *       SYNGUARD_A_PREFIX_ADDR			binary (4 or 16 bytes)
@@ -206,6 +210,8 @@ enum synguard_event {
 	SYNGUARD_EVENT_COOKIE_MODE_LEFT,
 	SYNGUARD_EVENT_TABLE_FULL,	/* SYNs found no slot, table half full */
 	SYNGUARD_EVENT_SOURCE_LIMIT,	/* a source prefix reached its limit */
+	SYNGUARD_EVENT_LISTENER_FULL_STARTED,	/* cookies for a full listener */
+	SYNGUARD_EVENT_LISTENER_FULL_ENDED,	/* ...none for cooldown seconds */
 
 	__SYNGUARD_EVENT_MAX,
 	SYNGUARD_EVENT_MAX = (__SYNGUARD_EVENT_MAX - 1)
@@ -368,6 +374,8 @@ enum {
 	SYNGUARD_A_EVENT_HALFOPEN,
 	SYNGUARD_A_EVENT_DURATION,
 	SYNGUARD_A_EVENT_COUNT,
+	SYNGUARD_A_EVENT_PORT,
+	SYNGUARD_A_EVENT_FAMILY,
 
 	__SYNGUARD_A_EVENT_MAX,
 	SYNGUARD_A_EVENT_MAX = (__SYNGUARD_A_EVENT_MAX - 1)
