@@ -3,6 +3,7 @@
 """One TCP peer for the policy tests, with what socat cannot set.
 
     peer.py serve ADDR PORT [--md5 KEY --md5-peer ADDR] [--dev DEV] [--tfo]
+                            [--transparent] [--name NAME]
     peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
                               [--tfo] [--ip-options] [--dst-options]
                               [--hold S]
@@ -10,7 +11,10 @@
 serve: an echo server (a thread per connection) until killed; prints
 "listening" once it listens. --dev binds it to a device (SO_BINDTODEVICE:
 a VRF), --tfo accepts TCP Fast Open. --md5 sets a TCP-MD5 key for --md5-peer (TCP_MD5SIG), as a BGP
-speaker does.
+speaker does. --transparent makes it a transparent listener
+(IP_TRANSPARENT, IPV6_TRANSPARENT), which a TPROXY rule may hand
+connections to any address and port. --name NAME puts "NAME: " before
+each connection's echo, so that the client can tell who answered.
 
 connect: one connection that sends a line and reads its echo. --hold S
 keeps it open S seconds more, idle, once it has printed "ok" and its
@@ -20,6 +24,7 @@ options (NOPs), --dst-options an IPv6 destination options header (PadN).
 Prints one word, the outcome as a user meets it, and exits 0 whatever it
 is:
   ok        connected and the line came back intact
+  ok:NAME   ...from a server started with --name NAME
   refused   a RST answered the SYN
   timeout   nothing answered within --timeout seconds (default 3)
   reset     connected, then reset or closed before the echo
@@ -35,6 +40,8 @@ import threading
 import time
 
 TCP_MD5SIG = 14
+IP_TRANSPARENT = 19
+IPV6_TRANSPARENT = 75
 IP_OPTIONS = 4
 IPV6_DSTOPTS = 59
 NOPS = b"\x01\x01\x01\x00"
@@ -60,9 +67,11 @@ def md5sig(peer, key):
     return sa + struct.pack("=BBHi", 0, 0, len(k), 0) + k.ljust(80, b"\0")
 
 
-def echo(conn):
+def echo(conn, name):
     with conn:
         try:
+            if name:
+                conn.sendall(name.encode() + b": ")
             while True:
                 data = conn.recv(4096)
                 if not data:
@@ -82,12 +91,18 @@ def serve(a):
         s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(a.md5_peer, a.md5))
     if a.tfo:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+    if a.transparent:
+        if s.family == socket.AF_INET:
+            s.setsockopt(socket.SOL_IP, IP_TRANSPARENT, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_TRANSPARENT, 1)
     s.bind((a.addr, a.port))
     s.listen(1024)
     print("listening", flush=True)
     while True:
         conn, _ = s.accept()
-        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+        threading.Thread(target=echo, args=(conn, a.name),
+                         daemon=True).start()
 
 
 def connect(a):
@@ -120,23 +135,28 @@ def connect(a):
         try:
             if not a.tfo:
                 s.sendall(MSG)
+            # Up to the end of the line: a named server's echo is longer.
             got = b""
-            while len(got) < len(MSG):
-                chunk = s.recv(len(MSG) - len(got))
+            while not got.endswith(b"\n") and len(got) < 256:
+                chunk = s.recv(256 - len(got))
                 if not chunk:
                     break
                 got += chunk
         except (ConnectionResetError, socket.timeout, TimeoutError):
             return "reset"
+        outcome = "ok"
+        name, sep, rest = got.partition(b": ")
+        if sep and rest == MSG and name.isalnum():
+            outcome, got = "ok:" + name.decode(), rest
         if got != MSG:
             return "reset"
         if a.hold:
             # The connection stays up, idle, while the caller looks at
             # it (conntrack -L): the outcome goes out first.
-            print("ok", s.getsockname()[1], flush=True)
+            print(outcome, s.getsockname()[1], flush=True)
             time.sleep(a.hold)
             return None
-        return "ok"
+        return outcome
     except OSError as e:
         if e.errno == errno.EINPROGRESS:
             return "timeout"
@@ -159,6 +179,8 @@ def main():
     ap.add_argument("--ip-options", action="store_true")
     ap.add_argument("--dst-options", action="store_true")
     ap.add_argument("--hold", type=float, default=0.0)
+    ap.add_argument("--transparent", action="store_true")
+    ap.add_argument("--name")
     a = ap.parse_args()
     if a.what == "serve":
         serve(a)

@@ -18,6 +18,8 @@ SYNGUARD_DEPS=(
 	libmnl-dev pkg-config
 	iproute2 nftables hping3 socat conntrack ethtool procps tcpdump
 	coreutils util-linux psmisc sparse
+	# policy_ftp: a real FTP server and client
+	vsftpd curl
 	# synguardctl top under a terminal, the Prometheus output's parser,
 	# and systemd-analyze for the units
 	tmux python3-prometheus-client systemd
