@@ -20,7 +20,9 @@
  *     and the SYN goes to the kernel untracked).
  * Two narrower answers never switch the namespace:
  *   - a listener whose own SYN queue is full gets a cookie for the SYN,
- *     exactly when the kernel would have sent one (listener_full);
+ *     exactly when the kernel would have sent one (listener_full), with
+ *     the kernel's log line and an event when it starts and ends
+ *     (backlog.c, whose events this work sends);
  *   - a source prefix holding source_limit half-opens, plus its credit
  *     for the handshakes it completed lately (halfopen.c), gets cookies
  *     for its own SYNs.
@@ -350,9 +352,6 @@ static void sg_policy_work(struct work_struct *work)
 	unsigned int expired;
 	bool attack;
 
-	/* Before the mode: a port's episode ends even once synguard is off. */
-	sg_backlog_second(sn);
-
 	/* Off: the hooks count nothing, and nothing is tracked to expire. */
 	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)
 		goto out;
@@ -404,6 +403,11 @@ static void sg_policy_work(struct work_struct *work)
 		}
 	}
 out:
+	/*
+	 * With this second's SYN rate; in every mode, so that a full
+	 * listener's episode ends once synguard is off too.
+	 */
+	sg_backlog_second(sn);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }
 
