@@ -122,8 +122,8 @@ out:
 void sg_backlog_full(struct sg_net *sn, const struct sock *lsk, u8 family)
 {
 	/*
-	 * The one field of the listener written here, as the kernel writes
-	 * it. hook.c holds listeners const: it changes nothing else.
+	 * sg_track_syn() holds the listener const: nothing else of it is
+	 * written on this path. The flag is, as the kernel writes it.
 	 */
 	u32 *warned = (u32 *)&inet_csk(lsk)->icsk_accept_queue.synflood_warned;
 	u8 syncookies = READ_ONCE(sn->net->ipv4.sysctl_tcp_syncookies);
