@@ -19,7 +19,7 @@
  *   that conntrack has no entry for (in the zone raw gave it), and that
  *   carries a valid cookie, is turned into the client's SYN in place:
  *   SYN instead of ACK, the sequence number one lower, and a reserved
- *   header bit that says so (SG_HANDOFF_MARK). Conntrack, mangle, nat
+ *   header bit and a keyed tag that say so (SG_HANDOFF_MARK). Conntrack, mangle, nat
  *   and every filter chain then meet the connection's first packet once,
  *   as they met the SYN: the entry is made as the kernel makes it, from
  *   the same rules. When a SYN synguard answered was DNATed, the ACK
@@ -44,6 +44,8 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
@@ -58,12 +60,27 @@
 #include "hook.h"
 
 /*
- * The highest of the four reserved bits of the TCP header: the lowest is
- * AccECN's AE. It only ever travels between two of synguard's hooks in
- * this host, and a segment that carries it from outside is not trusted
- * for it: its cookie is checked like any other.
+ * A turned ACK says so twice: with the highest of the four reserved bits
+ * of the TCP header (the lowest is AccECN's AE), and with a tag in the
+ * urgent pointer, which a segment without URG leaves unused, keyed with
+ * a secret of this module's. A SYN from outside with that bit set is a
+ * SYN: it cannot carry the tag.
  */
 #define SG_HANDOFF_MARK		cpu_to_be32(0x08000000)
+
+static siphash_key_t sg_handoff_key __read_mostly;
+
+void __init sg_handoff_init(void)
+{
+	get_random_bytes(&sg_handoff_key, sizeof(sg_handoff_key));
+}
+
+/* The tag of the ACK with sequence number @seq in @th: never zero. */
+static __be16 sg_handoff_tag(const struct tcphdr *th, u32 seq)
+{
+	return htons(siphash_2u32(seq, ntohl(th->ack_seq),
+				  &sg_handoff_key) | 1);
+}
 
 static int sg_family_slot(u8 family)
 {
@@ -130,6 +147,7 @@ static int sg_handoff_turn(struct sk_buff *skb, struct sg_pkt *pkt,
 			   bool to_syn)
 {
 	__be32 flags, seq;
+	__be16 urg;
 	struct tcphdr *th;
 
 	if (skb_ensure_writable(skb, pkt->thoff + sizeof(*th)))
@@ -142,21 +160,27 @@ static int sg_handoff_turn(struct sk_buff *skb, struct sg_pkt *pkt,
 		flags = (flags & ~TCP_FLAG_ACK) | TCP_FLAG_SYN |
 			SG_HANDOFF_MARK;
 		seq = htonl(ntohl(th->seq) - 1);
+		urg = sg_handoff_tag(th, ntohl(th->seq));
 	} else {
 		flags = (flags & ~(TCP_FLAG_SYN | SG_HANDOFF_MARK)) |
 			TCP_FLAG_ACK;
 		seq = htonl(ntohl(th->seq) + 1);
+		urg = 0;
 	}
 	sg_tcp_word_set(skb, th, &tcp_flag_word(th), flags);
 	sg_tcp_word_set(skb, th, &th->seq, seq);
+	inet_proto_csum_replace2(&th->check, skb, th->urg_ptr, urg, false);
+	th->urg_ptr = urg;
 	return 0;
 }
 
 bool sg_handoff_turned(const struct tcphdr *th)
 {
-	return (tcp_flag_word(th) & (TCP_FLAG_SYN | TCP_FLAG_ACK |
-				     SG_HANDOFF_MARK)) ==
-	       (TCP_FLAG_SYN | SG_HANDOFF_MARK);
+	if ((tcp_flag_word(th) & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_URG |
+				  SG_HANDOFF_MARK)) !=
+	    (TCP_FLAG_SYN | SG_HANDOFF_MARK))
+		return false;
+	return th->urg_ptr == sg_handoff_tag(th, ntohl(th->seq) + 1);
 }
 
 int sg_handoff_unturn(struct sk_buff *skb, struct sg_pkt *pkt)
@@ -180,8 +204,9 @@ static unsigned int sg_handoff_ack(struct sg_net *sn, struct sk_buff *skb,
 	struct sock *lsk;
 
 	if ((tcp_flag_word(th) & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST |
-				  TCP_FLAG_FIN | SG_HANDOFF_MARK)) !=
-	    TCP_FLAG_ACK || skb->len != pkt->thoff + th->doff * 4)
+				  TCP_FLAG_FIN | TCP_FLAG_URG |
+				  SG_HANDOFF_MARK)) != TCP_FLAG_ACK ||
+	    th->urg_ptr || skb->len != pkt->thoff + th->doff * 4)
 		return NF_ACCEPT;
 
 	/*

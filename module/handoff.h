@@ -9,6 +9,7 @@
 #include "hook.h"
 #include "synguard.h"
 
+void sg_handoff_init(void);
 void sg_handoff_note_syn(struct sg_net *sn, const struct sk_buff *skb,
 			 u8 family);
 bool sg_handoff_armed(struct sg_net *sn, u8 family);

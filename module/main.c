@@ -17,6 +17,7 @@
 #include "filter.h"
 #include "gateway.h"
 #include "halfopen.h"
+#include "handoff.h"
 #include "hook.h"
 #include "netlink.h"
 #include "policy.h"
@@ -160,6 +161,7 @@ static int __init sg_init(void)
 	sg_default_config.table_size = table_size;
 	sg_default_config.gateway = gateway;
 	sg_cookie_init();
+	sg_handoff_init();
 
 	ret = sg_backend_init();
 	if (ret)

@@ -817,8 +817,14 @@ sg_busy_run()
 	sg_check "$label: the clients kept up: ${rate:-no} connections a second after the ramp, of $want" \
 		sg_between "${rate:-0}" $((want * 9 / 10)) $((want * 11 / 10))
 	[[ -n "$SG_BUSY_SRV" ]] || return 0
-	busywait 20000 sg_busy_settled "$SG_BUSY_SRV" "$3" ||
-		sg_fail "$label: the server still holds connections of the load"
+	busywait 20000 sg_busy_settled "$SG_BUSY_SRV" "$3" && return 0
+	sg_fail "$label: the server still holds connections of the load"
+	# Which, and in what state: the clients closed every one of them.
+	ip netns exec "$SG_BUSY_SRV" ss -Htn state connected \
+		exclude time-wait "sport = :$3" |
+		awk '{ n[$1]++ } END { for (s in n) print "INFO:", n[s], s }'
+	ip netns exec "$SG_BUSY_SRV" ss -Htno state connected \
+		exclude time-wait "sport = :$3" | head -3 | sed 's/^/INFO: /'
 }
 
 # sg_busy_kernel SRV_NS ARGS...: sg_busy_run without synguard, the
