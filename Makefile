@@ -10,7 +10,8 @@ DESTDIR ?=
 # check: what CI runs, in about half of its 90 minutes. Every selftest
 # that guards one of the project's four rules (a "# rules:" line, see
 # README.md, Tests) on the newest generic kernel of each series; the
-# others once, on the newest 6.12. check-all runs every selftest on every
+# others once, on the newest 6.12, but for the slow ones marked "# tier:
+# all", which only check-all runs. check-all runs every selftest on every
 # kernel: the newest and oldest ABI of each series, the cloud and
 # PREEMPT_RT flavours, and 6.12 cloud with the Debian packages installed
 # and the module DKMS built from them (deb@, check.sh's KVER syntax).
@@ -19,7 +20,7 @@ DESTDIR ?=
 KVERS ?= 6.1 6.12
 ifneq ($(origin KVERS),command line)
 ifeq ($(TESTS),)
-CHECK_KVERS ?= 6.12 6.1:@rules
+CHECK_KVERS ?= 6.12:@core 6.1:@rules
 endif
 endif
 CHECK_KVERS ?= $(KVERS)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 180
+# tier: all
 #
 # Faults under a SYN flood: the settings, the TCP sysctls and the listener
 # change underneath the packet path while it answers a flood.

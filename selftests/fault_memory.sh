@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 240
+# tier: all
 #
 # A million distinct sources fill the half-open table; memory stays within
 # the table's configured size and comes back once the flood is over.

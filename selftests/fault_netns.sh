@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 180
+# tier: all
 #
 # Deleting the network namespace a SYN flood is hitting.
 #

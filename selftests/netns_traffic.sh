@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: all
 #
 # Load and unload synguard while traffic flows.
 #

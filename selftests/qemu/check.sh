@@ -11,7 +11,7 @@
 # 6.1-cloud, 6.12-oldest: the newest installed unless -oldest). A KVER
 # that names a directory is a built kernel tree (debug-kernel.sh's): its
 # bzImage is booted, with everything the guest needs built in. ":TESTS"
-# (comma-separated; @rules and @others as in select_tests) runs only
+# (comma-separated; @rules, @others and @core as in select_tests) runs only
 # those selftests on that kernel. A KVER
 # written deb@KVER tests the Debian packages end to end there: make deb,
 # install them on this machine (DKMS builds synguard for every kernel with
@@ -211,10 +211,18 @@ guards_rules()
 	grep -q -m1 '^#[[:space:]]*rules:[[:space:]]*[1-4]' "$repo/selftests/$1.sh"
 }
 
+# all_tier NAME: whether selftest NAME runs only in `make check-all` (a
+# "# tier: all" line at its top): a slow one that guards no rule.
+all_tier()
+{
+	grep -q -m1 '^#[[:space:]]*tier:[[:space:]]*all' "$repo/selftests/$1.sh"
+}
+
 # select_tests [LIST]: fill the array tests with selftest names: LIST's
 # (names, with or without .sh; spaces or commas), or all of them, sorted.
 # In LIST, @rules stands for every selftest that guards a rule
-# (guards_rules), @others for every one that does not.
+# (guards_rules), @others for every one that does not, @core for every
+# one but the slow ones left to check-all (all_tier) that guard none.
 select_tests()
 {
 	local f name skip want list=${1:-}
@@ -237,6 +245,14 @@ select_tests()
 	fi
 	read -r -a wanted <<<"${list//,/ }"
 	for want in "${wanted[@]}"; do
+		if [[ "$want" == @core ]]; then
+			for name in "${all[@]}"; do
+				if guards_rules "$name" || ! all_tier "$name"; then
+					tests+=("$name")
+				fi
+			done
+			continue
+		fi
 		if [[ "$want" == @rules || "$want" == @others ]]; then
 			for name in "${all[@]}"; do
 				if guards_rules "$name"; then
