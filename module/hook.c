@@ -9,7 +9,10 @@
  *                           conntrack.
  * ACK matching a half-open: the handshake completed; forget the entry.
  * ACK matching no socket:   while cookies are out, it must carry a valid
- *                           cookie; otherwise it is dropped.
+ *                           cookie; otherwise it is dropped. One that
+ *                           came through conntrack as its SYN
+ *                           (handoff.c) is turned back first, and its
+ *                           entry made established.
  * RST:                      ends a half-open.
  * Anything else passes untouched, and so does everything the kernel
  * would not deliver to a listener we may answer for: no listener, a
