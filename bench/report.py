@@ -340,9 +340,9 @@ def busy_table(raw, b):
                    "%s / %s" % (fmt(x["peak_syn_recv"]),
                                 fmt(x["peak_tracked"]) if sgd else "-")]
             lines.append("| " + " | ".join(row) + " |")
-        lines += ["", "Legitimate load only: selftests/legit_load.py, %g "
+        lines += ["", "Legitimate load only: tools/legitload, %g "
                   "connections a second for %g s from 254 sources, %d ms of netem delay on the client's "
-                  "side, against legit_load.py serve (one server, each "
+                  "side, against legitload serve (one server, each "
                   "defence in turn; synguard loaded just before its "
                   "load); no flood. Any cookie is a false positive; the "
                   "second half (of the time until the last connection "

@@ -57,7 +57,7 @@ KREL = os.uname().release
 KO = os.path.join(REPO, "build", "bench", KREL, "synguard.ko")
 SYNFLOOD = os.path.join(REPO, "build", "synflood")
 LEGIT = os.path.join(REPO, "bench", "legit.py")
-LOAD = os.path.join(REPO, "selftests", "legit_load.py")
+LOAD = os.path.join(REPO, "build", "legitload")
 
 ATT, CLI, SRV = "sgb-att", "sgb-cli", "sgb-srv"
 # The gateway rows: srv as a Docker host that publishes PORT by DNAT to a
@@ -178,7 +178,7 @@ POLL_S = cfg("BENCH_POLL_MS", 2.0) / 1000     # counter sampling period
 PROBE_S = cfg("BENCH_PROBE_MS", 100.0) / 1000  # probe SYN period
 PROBES_CLEAN = 3                  # probes without a cookie in a row: out
 RECOVER_MAX = cfg("BENCH_RECOVER_MAX", 60.0)  # give up waiting after this
-LOAD_RATE = cfg("BENCH_LOAD_RATE", 300.0)     # legit_load.py connections/s
+LOAD_RATE = cfg("BENCH_LOAD_RATE", 300.0)     # legitload connections/s
 LOAD_SECS = cfg("BENCH_LOAD_SECS", 12.0)
 LOAD_RAMP = cfg("BENCH_LOAD_RAMP", 4.0)     # seconds to reach LOAD_RATE
 LOAD_DELAY_MS = cfg("BENCH_LOAD_DELAY_MS", 500, int)  # client-side netem
@@ -1408,12 +1408,12 @@ def record_busy(defence, run, kind, m):
 
 
 def legit_load(defences):
-    """Legitimate load only: selftests/legit_load.py, LOAD_RATE connections
+    """Legitimate load only: tools/legitload, LOAD_RATE connections
     a second (reached over LOAD_RAMP seconds, as a busy day's load
     arrives) from LOAD_SOURCES (AnyIP in the client's namespace) for
     LOAD_SECS, with LOAD_DELAY_MS of netem delay on the client's side, so
     that rate x delay half-opens are in flight at the server; its echo
-    server (legit_load.py serve, backlog 4096) on the server's CPU, one
+    server (legitload serve, backlog 4096) on the server's CPU, one
     for all the defences, measured in turn. Counts the cookies each
     defence sent: any is a false positive. The server's request sockets
     (SYN_RECV) and synguard's tracked half-opens are sampled every 0.5 s
@@ -1421,13 +1421,13 @@ def legit_load(defences):
     defence_setup(defences[0])
     srv = subprocess.Popen(
         ["ip", "netns", "exec", SRV, "taskset", "-c", str(SRV_CPU),
-         "python3", LOAD, "serve", SRV_IP, str(PORT)],
+         LOAD, "serve", SRV_IP, str(PORT)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     added, out = [], {}
     try:
         if not wait_listen(SRV, PORT, 30):
-            raise RuntimeError("legit_load.py serve did not start")
+            raise RuntimeError("legitload serve did not start")
         for ns, cmd in (
                 (CLI, ["tc", "qdisc", "add", "dev", CLI_IF, "root", "netem",
                        "delay", "%dms" % LOAD_DELAY_MS, "limit", "100000"]),
@@ -1465,7 +1465,7 @@ def legit_load_one():
     t0, a_cpu = time.monotonic(), [cpu_ticks(i) for i in range(NCPU)]
     cl = subprocess.Popen(
         ["ip", "netns", "exec", CLI, "taskset", "-c", str(HK_CPU),
-         "python3", LOAD, "load", LEGIT_DST, str(PORT),
+         LOAD, "load", LEGIT_DST, str(PORT),
          "--rate", "%g" % LOAD_RATE, "--seconds", "%g" % LOAD_SECS,
          "--ramp", "%g" % LOAD_RAMP, "--sources", LOAD_SOURCES],
         stdout=subprocess.PIPE, text=True)
@@ -1493,7 +1493,7 @@ def legit_load_one():
             "peak_syn_recv": peak_rq, "peak_tracked": peak_sg,
             "cookie_series": series, "load_wall_s": round(wall, 2),
             # How busy each vCPU was (the client on HK_CPU, the server's
-            # receive path and legit_load.py serve on SRV_CPU).
+            # receive path and legitload serve on SRV_CPU).
             "cpu_busy": [round(busy_fraction({"cpu": cpu_delta(x, y, wall)}),
                                2) for x, y in zip(a_cpu, b_cpu)],
             "load_rate": LOAD_RATE, "load_secs": LOAD_SECS,

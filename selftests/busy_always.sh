@@ -8,7 +8,7 @@
 # ACKs and nothing else.
 #
 #   $CLI: veth0 10.0.1.1, netem  <---->  $SRV: veth0 10.0.1.2
-#         clients from 10.0.9.0/24          asyncio echo server,
+#         clients from 10.0.9.0/24          legitload's echo server,
 #         (AnyIP), $DELAY away with          backlog 4096
 #         jitter (segments reordered)
 #

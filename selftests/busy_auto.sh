@@ -7,10 +7,10 @@
 # that today's watermark alone would have taken for one.
 #
 #   $CLI: veth0 10.0.1.1, netem  <---->  $SRV: veth0 10.0.1.2
-#         clients from 10.0.9.0/24          asyncio echo server,
+#         clients from 10.0.9.0/24          legitload's echo server,
 #         (AnyIP), $DELAY away               backlog 4096
 #
-# legit_load.py opens $RATE connections a second (reached over $RAMP s)
+# tools/legitload opens $RATE connections a second (reached over $RAMP s)
 # for $SECONDS s, each from the next of 254 sources, each exchanging
 # data. At that rate and round trip the server holds more than
 # halfopen_high (128) half-opens without any attack.
@@ -30,7 +30,7 @@ RAMP=5
 SECONDS_=10
 DELAY=900ms
 
-sg_setup_pair python3 tc nstat
+sg_setup_pair tc nstat
 sg_busy_clients "$CLI" veth0 "$DELAY" ||
 	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1

@@ -8,7 +8,7 @@
 #
 #   $CLI: veth0 10.0.1.1, netem --- $GW: veth0 10.0.1.2 | veth1 10.0.2.1
 #         clients from 10.0.9.0/24      masquerade out of veth1
-#   $SRV: veth0 10.0.2.2, asyncio echo server, backlog 4096
+#   $SRV: veth0 10.0.2.2, legitload's echo server, backlog 4096
 #
 # The server sees every connection come from 10.0.2.1, with more
 # half-opens in flight than source_limit (64) and halfopen_high (128).
@@ -27,7 +27,7 @@ SECONDS_=10
 DELAY=900ms
 
 sg_require_root
-sg_require_cmd python3 tc nft nstat
+sg_require_cmd tc nft nstat
 if sg_loaded; then
 	echo "SKIP: synguard is already loaded"
 	exit "$ksft_skip"

@@ -7,7 +7,7 @@
 # in cookie mode `auto` exempts the ports whose cookies come back.
 #
 #   $CLI: veth0 10.0.1.1, netem  <---->  $SRV: veth0 10.0.1.2
-#         clients from 10.0.9.0/24          busy: asyncio echo server
+#         clients from 10.0.9.0/24          busy: legitload's echo server
 #         (AnyIP), $DELAY away               on $BUSY
 #         hping3 -S --rand-source            flooded: socat on $FLOODED
 #
@@ -32,7 +32,7 @@ SECONDS_=12
 TAIL=4
 DELAY=900ms
 
-sg_setup_pair python3 tc hping3 socat nft nstat
+sg_setup_pair tc hping3 socat nft nstat
 sg_busy_clients "$CLI" veth0 "$DELAY" ||
 	{ echo "FAIL: client set-up"; exit "$ksft_fail"; }
 ip netns exec "$SRV" sysctl -qw net.ipv4.tcp_syncookies=1
@@ -76,7 +76,7 @@ EOF
 	{ echo "FAIL: nft counter"; exit "$ksft_fail"; }
 flood_syns() { sg_nft_counter "$SRV" sg_flood syns; }
 
-# busy LABEL [ARGS...]: the busy load at $BUSY, with more legit_load.py
+# busy LABEL [ARGS...]: the busy load at $BUSY, with more legitload
 # ARGS. The flood's SYNs that reached the server meanwhile in FLOOD_SYNS,
 # the seconds it took in FLOOD_SECS.
 busy()
@@ -110,7 +110,7 @@ flood
 busywait 20000 sg_under_attack "$SRV" ||
 	sg_fail "auto: the flood did not start cookie mode"
 # The counters $TAIL s before the load ends, timed from its first
-# connection (legit_load.py --started): a cookie comes back a round trip
+# connection (legitload --started): a cookie comes back a round trip
 # after it was sent, and $SECONDS_ - $TAIL s leave time for the port to
 # be exempt and its last cookies to return.
 started=$SG_TMPDIR/started

@@ -13,7 +13,8 @@
 # "modprobe" for the one installed under /lib/modules, as a package puts
 # it), SYNGUARD_CTL (tools/synguardctl, or the installed one) and, on a
 # slow debug kernel, SYNGUARD_TIMEOUT_SCALE (busywait waits that many
-# times longer).
+# times longer). SYNGUARD_LEGITLOAD, unless set, is tools/legitload (as
+# SYNGUARD_SYNFLOOD is tools/synflood in the tests that flood with it).
 
 # kselftest exit codes, and the result variable the tests exit with
 ksft_pass=0
@@ -27,6 +28,7 @@ ret=$ksft_pass
 SG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SYNGUARD_KO:=$SG_LIB_DIR/../build/$(uname -r)/synguard.ko}"
 : "${SYNGUARD_CTL:=$SG_LIB_DIR/../tools/synguardctl}"
+: "${SYNGUARD_LEGITLOAD:=$SG_LIB_DIR/../tools/legitload}"
 SG_SYSFS=/sys/kernel/synguard
 
 NS_LIST=()
@@ -738,7 +740,7 @@ sg_ct_firewall()
 }
 
 # ---------------------------------------------------------------------------
-# A busy day (legit_load.py): many clients far away, no flood
+# A busy day (tools/legitload): many clients far away, no flood
 
 SG_BUSY_SOURCES=10.0.9.0/24
 # The server's namespace (sg_busy_server), where sg_busy_run waits for the
@@ -757,22 +759,23 @@ sg_busy_clients()
 			delay "${@:3}" limit 100000
 }
 
-# sg_busy_load NS ADDR PORT ARGS...: legit_load.py's clients in NS against
+# sg_busy_load NS ADDR PORT ARGS...: legitload's clients in NS against
 # ADDR:PORT (ARGS: --rate R --seconds S ...); prints its JSON.
 sg_busy_load()
 {
-	ip netns exec "$1" python3 "$SG_LIB_DIR/legit_load.py" load "$2" "$3" \
+	ip netns exec "$1" "$SYNGUARD_LEGITLOAD" load "$2" "$3" \
 		--sources "$SG_BUSY_SOURCES" "${@:4}"
 }
 
-# sg_busy_server NS ADDR PORT: legit_load.py's echo server (backlog 4096)
-# on ADDR:PORT in NS, in the background, once it listens.
+# sg_busy_server NS ADDR PORT: legitload's echo server (backlog 4096) on
+# ADDR:PORT in NS, in the background, once it listens. Ends the test
+# (sg_missing) if there is no legitload: make -C tools builds it.
 sg_busy_server()
 {
+	[[ -x "$SYNGUARD_LEGITLOAD" ]] ||
+		sg_missing "no legitload at '$SYNGUARD_LEGITLOAD' (make -C tools)"
 	SG_BUSY_SRV=$1
-	ip netns exec "$1" python3 "$SG_LIB_DIR/legit_load.py" serve "$2" \
-		"$3" &
-	# Python starts slowly under TCG.
+	ip netns exec "$1" "$SYNGUARD_LEGITLOAD" serve "$2" "$3" &
 	busywait 20000 sg_listening "$1" "$3"
 }
 
@@ -788,11 +791,11 @@ sg_busy_settled()
 
 # sg_busy_run LABEL NS ADDR PORT ARGS...: one busy period (sg_busy_load);
 # PASS if every connection succeeded, and if the clients kept up with
-# --rate after the ramp (within 10%): a client too slow for it (Python
-# under TCG) would make a lighter load than the test states. Then waits
-# until the server has settled (sg_busy_settled). Leaves the counts in
-# SG_BUSY_OK and SG_BUSY_TOTAL, the most handshakes the clients had
-# waiting at once in SG_BUSY_CONNECTING.
+# --rate after the ramp (within 10%): a client too slow for it (as the
+# Python one was under TCG) would make a lighter load than the test
+# states. Then waits until the server has settled (sg_busy_settled).
+# Leaves the counts in SG_BUSY_OK and SG_BUSY_TOTAL, the most handshakes
+# the clients had waiting at once in SG_BUSY_CONNECTING.
 sg_busy_run()
 {
 	local label=$1 res rate want=0 a prev=

@@ -56,7 +56,7 @@
 #   BENCH_PROBE_MS=100         a probe connection this often after a flood
 #   BENCH_RECOVER_MAX=60       seconds to wait for the end of cookie mode
 #   BENCH_LOAD_RATE=300, BENCH_LOAD_SECS=8, BENCH_LOAD_DELAY_MS=500
-#                              selftests/legit_load.py's rate, length and
+#                              tools/legitload's rate, length and
 #                              the client's netem delay (legitimate only)
 #   BENCH_GATEWAY=1            gateway rows: a service this host DNATs and
 #                              forwards to (a backend namespace, as a
@@ -161,6 +161,8 @@ build_module "$kver" "$out" || die "module build failed, see $out/build.log"
 build_initramfs "$kver" "$out" 9p || die "cannot build the initramfs"
 cc -O2 -Wall -o "$repo/build/synflood" "$repo/tools/synflood.c" ||
 	die "cannot build tools/synflood.c"
+cc -O2 -Wall -o "$repo/build/legitload" "$repo/tools/legitload.c" ||
+	die "cannot build tools/legitload.c"
 echo "# built in $((SECONDS - start))s"
 
 rm -rf "$res"
