@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which SYNs synguard may act on: the protected destination ports and
- * the allowlist of source prefixes. A SYN to an unprotected port, or
- * from an allowlisted source, goes to the kernel untouched: it is never
- * answered with a cookie and never limited.
+ * Which SYNs synguard may act on: the protected destination ports, the
+ * allowlist of source prefixes and the forward list of destination
+ * prefixes. A SYN to an unprotected port, or from an allowlisted source,
+ * goes to the kernel untouched: it is never answered with a cookie and
+ * never limited. Gateway mode answers a forwarded SYN whose destination
+ * was DNATed, or else lies inside a prefix of the forward list.
  *
- * Both lists are immutable arrays published with RCU. A writer holds
+ * The lists are immutable arrays published with RCU. A writer holds
  * sn->lock, builds a new array from the old one and its change, swaps
  * the pointer and frees the old array after a grace period. The packet
  * path reads them in the RCU read section netfilter holds around every
  * hook, without a lock. No array at all means the default: every port
- * protected, no source allowed.
+ * protected, no source allowed, no forward prefix.
  */
 
 #include <linux/bitmap.h>
@@ -29,17 +31,25 @@ struct sg_ports {
 	DECLARE_BITMAP(map, 1 << 16);
 };
 
-struct sg_allow {
+/* The allowlist, or the forward list. */
+struct sg_prefix_list {
 	struct rcu_head rcu;
 	unsigned int n;
 	struct sg_prefix p[];
 };
+
+static struct sg_prefix_list __rcu **sg_plist(struct sg_net *sn,
+					      enum sg_plist list)
+{
+	return list == SG_PLIST_FORWARD ? &sn->forward : &sn->allow;
+}
 
 void sg_filter_destroy(struct sg_net *sn)
 {
 	/* The hooks are gone and their readers too: sg_net_pre_exit(). */
 	kvfree(rcu_dereference_protected(sn->ports, true));
 	kvfree(rcu_dereference_protected(sn->allow, true));
+	kvfree(rcu_dereference_protected(sn->forward, true));
 }
 
 bool sg_port_protected(const struct sg_net *sn, __be16 dport)
@@ -58,21 +68,33 @@ static bool sg_prefix_match(const struct sg_prefix *p, const __be32 *addr)
 }
 
 /*
- * A linear scan: the list is short (SG_MAX_ALLOW) and only SYNs ask,
- * and only when an allowlist is configured at all.
+ * Whether @addr of @family is inside a prefix of @l. A linear scan: the
+ * list is short (SG_MAX_PREFIXES) and only SYNs ask, and only when the
+ * list is configured at all.
  */
-bool sg_source_allowed(const struct sg_net *sn, const struct sg_tuple *t)
+static bool sg_plist_match(const struct sg_prefix_list *l, u8 family,
+			   const __be32 *addr)
 {
-	const struct sg_allow *allow = rcu_dereference(sn->allow);
 	unsigned int i;
 
-	if (!allow)
+	if (!l)
 		return false;
-	for (i = 0; i < allow->n; i++)
-		if (allow->p[i].family == t->family &&
-		    sg_prefix_match(&allow->p[i], t->saddr))
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].family == family &&
+		    sg_prefix_match(&l->p[i], addr))
 			return true;
 	return false;
+}
+
+bool sg_source_allowed(const struct sg_net *sn, const struct sg_tuple *t)
+{
+	return sg_plist_match(rcu_dereference(sn->allow), t->family, t->saddr);
+}
+
+bool sg_forward_protected(const struct sg_net *sn, const struct sg_tuple *t)
+{
+	return sg_plist_match(rcu_dereference(sn->forward), t->family,
+			      t->daddr);
 }
 
 /* Family known, length within it, no host bits set. */
@@ -96,7 +118,7 @@ bool sg_prefix_valid(const struct sg_prefix *p)
 	return true;
 }
 
-/* What the two lists' writers share: one kind of item, and its rules. */
+/* What the lists' writers share: their kind of item, and its rules. */
 struct sg_list_type {
 	size_t size;
 	unsigned int max;
@@ -178,7 +200,7 @@ static bool sg_prefix_same(const void *a, const void *b)
 
 static const struct sg_list_type sg_prefixes = {
 	.size = sizeof(struct sg_prefix),
-	.max = SG_MAX_ALLOW,
+	.max = SG_MAX_PREFIXES,
 	.valid = sg_prefix_valid_item,
 	.same = sg_prefix_same,
 };
@@ -219,15 +241,17 @@ int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 	return 0;
 }
 
-int sg_allow_change(struct sg_net *sn, const struct sg_prefix *p,
-		    unsigned int n, bool add, unsigned int *bad)
+int sg_plist_change(struct sg_net *sn, enum sg_plist list,
+		    const struct sg_prefix *p, unsigned int n, bool add,
+		    unsigned int *bad)
 {
-	struct sg_allow *old, *new;
+	struct sg_prefix_list __rcu **l = sg_plist(sn, list);
+	struct sg_prefix_list *old, *new;
 	unsigned int have;
 	int ret;
 
 	lockdep_assert_held(&sn->lock);
-	old = rcu_dereference_protected(sn->allow, lockdep_is_held(&sn->lock));
+	old = rcu_dereference_protected(*l, lockdep_is_held(&sn->lock));
 	have = old ? old->n : 0;
 
 	new = kvzalloc(struct_size(new, p, have + (add ? n : 0)),
@@ -247,7 +271,7 @@ int sg_allow_change(struct sg_net *sn, const struct sg_prefix *p,
 		kvfree(new);
 		new = NULL;
 	}
-	rcu_assign_pointer(sn->allow, new);
+	rcu_assign_pointer(*l, new);
 	if (old)
 		kvfree_rcu(old, rcu);
 	return 0;
@@ -265,14 +289,16 @@ unsigned int sg_ports_get(struct sg_net *sn, struct sg_port_range *r)
 	return ports->n;
 }
 
-unsigned int sg_allow_get(struct sg_net *sn, struct sg_prefix *p)
+unsigned int sg_plist_get(struct sg_net *sn, enum sg_plist list,
+			  struct sg_prefix *p)
 {
-	struct sg_allow *allow;
+	struct sg_prefix_list *l;
 
 	lockdep_assert_held(&sn->lock);
-	allow = rcu_dereference_protected(sn->allow, lockdep_is_held(&sn->lock));
-	if (!allow)
+	l = rcu_dereference_protected(*sg_plist(sn, list),
+				      lockdep_is_held(&sn->lock));
+	if (!l)
 		return 0;
-	memcpy(p, allow->p, allow->n * sizeof(*p));
-	return allow->n;
+	memcpy(p, l->p, l->n * sizeof(*p));
+	return l->n;
 }

@@ -126,6 +126,10 @@ static const struct nla_policy sg_allow_policy[SYNGUARD_A_ALLOW + 1] = {
 	[SYNGUARD_A_ALLOW] = NLA_POLICY_NESTED(sg_prefix_policy),
 };
 
+static const struct nla_policy sg_forward_policy[SYNGUARD_A_FORWARD + 1] = {
+	[SYNGUARD_A_FORWARD] = NLA_POLICY_NESTED(sg_prefix_policy),
+};
+
 /* The dumps that take a top-N limit: sources, port stats. */
 static const struct nla_policy sg_dump_limit_policy[SYNGUARD_A_LIMIT + 1] = {
 	[SYNGUARD_A_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
@@ -624,20 +628,69 @@ static int sg_parse_prefix(struct nlattr *nla, struct sg_prefix *p,
 	return 0;
 }
 
-static int sg_allow_change_nl(struct genl_info *info, bool add)
+/* Each list of prefixes (filter.c) and the attribute of its items. */
+static const int sg_plist_attr[] = {
+	[SG_PLIST_ALLOW] = SYNGUARD_A_ALLOW,
+	[SG_PLIST_FORWARD] = SYNGUARD_A_FORWARD,
+};
+
+/*
+ * Why @list refused a change (sg_plist_change()'s @err), on @nla. The
+ * messages name the list; NL_SET_ERR_MSG() takes a literal, and 6.1 has
+ * no formatted ones.
+ */
+static void sg_plist_err(struct netlink_ext_ack *extack,
+			 const struct nlattr *nla, enum sg_plist list, int err)
+{
+	bool fwd = list == SG_PLIST_FORWARD;
+
+	switch (err) {
+	case -EEXIST:
+		if (fwd)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "prefix already in the forward list");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "prefix already in the allowlist");
+		break;
+	case -ENOENT:
+		if (fwd)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "prefix not in the forward list");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "prefix not in the allowlist");
+		break;
+	case -ENOSPC:
+		if (fwd)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "forward list full (at most 256 prefixes)");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "allowlist full (at most 256 prefixes)");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, nla, "invalid prefix");
+		break;
+	}
+}
+
+static int sg_plist_change_nl(struct genl_info *info, enum sg_plist list,
+			      bool add)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct sg_net *sn = sg_info_net(info);
+	int attr = sg_plist_attr[list];
 	struct sg_prefix *p = NULL;
 	unsigned int bad = 0;
 	struct nlattr **nla;
 	int n, i, ret;
 
-	if (!sg_count_attrs(info, SYNGUARD_A_ALLOW)) {
+	if (!sg_count_attrs(info, attr)) {
 		NL_SET_ERR_MSG(extack, "no prefix given");
 		return -EINVAL;
 	}
-	n = sg_collect_attrs(info, SYNGUARD_A_ALLOW, SG_MAX_ALLOW, &nla);
+	n = sg_collect_attrs(info, attr, SG_MAX_PREFIXES, &nla);
 	if (n < 0)
 		return n;
 	p = kcalloc(n, sizeof(*p), GFP_KERNEL);
@@ -652,26 +705,10 @@ static int sg_allow_change_nl(struct genl_info *info, bool add)
 	}
 
 	mutex_lock(&sn->lock);
-	ret = sg_allow_change(sn, p, n, add, &bad);
+	ret = sg_plist_change(sn, list, p, n, add, &bad);
 	mutex_unlock(&sn->lock);
-
-	switch (ret) {
-	case -EEXIST:
-		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
-				    "prefix already in the allowlist");
-		break;
-	case -ENOENT:
-		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
-				    "prefix not in the allowlist");
-		break;
-	case -ENOSPC:
-		NL_SET_ERR_MSG_ATTR(extack, nla[bad],
-				    "allowlist full (at most 256 prefixes)");
-		break;
-	case -EINVAL:
-		NL_SET_ERR_MSG_ATTR(extack, nla[bad], "invalid prefix");
-		break;
-	}
+	if (ret)
+		sg_plist_err(extack, nla[bad], list, ret);
 out:
 	kfree(p);
 	kfree(nla);
@@ -680,12 +717,22 @@ out:
 
 static int sg_nl_allow_add(struct sk_buff *skb, struct genl_info *info)
 {
-	return sg_allow_change_nl(info, true);
+	return sg_plist_change_nl(info, SG_PLIST_ALLOW, true);
 }
 
 static int sg_nl_allow_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return sg_allow_change_nl(info, false);
+	return sg_plist_change_nl(info, SG_PLIST_ALLOW, false);
+}
+
+static int sg_nl_forward_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_plist_change_nl(info, SG_PLIST_FORWARD, true);
+}
+
+static int sg_nl_forward_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_plist_change_nl(info, SG_PLIST_FORWARD, false);
 }
 
 static size_t sg_prefix_size(void)
@@ -696,31 +743,49 @@ static size_t sg_prefix_size(void)
 			      nla_total_size(sizeof(u32)));
 }
 
-static int sg_fill_allow(struct sk_buff *skb, struct sg_net *sn, void *arg)
+/* A copy of one list of prefixes, for its reply. */
+struct sg_plist_copy {
+	enum sg_plist list;
+	struct sg_prefix p[SG_MAX_PREFIXES];
+};
+
+static int sg_fill_plist(struct sk_buff *skb, struct sg_net *sn, void *arg)
 {
-	struct sg_prefix *p = arg;
+	struct sg_plist_copy *c = arg;
 	unsigned int i, n;
 
 	mutex_lock(&sn->lock);
-	n = sg_allow_get(sn, p);
+	n = sg_plist_get(sn, c->list, c->p);
 	mutex_unlock(&sn->lock);
 	for (i = 0; i < n; i++)
-		if (sg_put_prefix(skb, SYNGUARD_A_ALLOW, &p[i], NULL))
+		if (sg_put_prefix(skb, sg_plist_attr[c->list], &c->p[i], NULL))
 			return -EMSGSIZE;
 	return 0;
 }
 
-static int sg_nl_allow_get(struct sk_buff *skb, struct genl_info *info)
+static int sg_plist_get_nl(struct genl_info *info, enum sg_plist list)
 {
-	struct sg_prefix *p;
+	struct sg_plist_copy *c;
 	int ret;
 
-	p = kcalloc(SG_MAX_ALLOW, sizeof(*p), GFP_KERNEL);
-	if (!p)
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
 		return -ENOMEM;
-	ret = sg_reply(info, SG_MAX_ALLOW * sg_prefix_size(), sg_fill_allow, p);
-	kfree(p);
+	c->list = list;
+	ret = sg_reply(info, SG_MAX_PREFIXES * sg_prefix_size(), sg_fill_plist,
+		       c);
+	kfree(c);
 	return ret;
+}
+
+static int sg_nl_allow_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_plist_get_nl(info, SG_PLIST_ALLOW);
+}
+
+static int sg_nl_forward_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return sg_plist_get_nl(info, SG_PLIST_FORWARD);
 }
 
 /* The sources dump ------------------------------------------------- */
@@ -1214,6 +1279,24 @@ static const struct genl_ops sg_genl_ops[] = {
 		.done = sg_nl_dump_free,
 		.policy = sg_dump_limit_policy,
 		.maxattr = ARRAY_SIZE(sg_dump_limit_policy) - 1,
+	},
+	{
+		.cmd = SYNGUARD_CMD_FORWARD_ADD,
+		.doit = sg_nl_forward_add,
+		.policy = sg_forward_policy,
+		.maxattr = ARRAY_SIZE(sg_forward_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_FORWARD_DEL,
+		.doit = sg_nl_forward_del,
+		.policy = sg_forward_policy,
+		.maxattr = ARRAY_SIZE(sg_forward_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SYNGUARD_CMD_FORWARD_GET,
+		.doit = sg_nl_forward_get,
 	},
 };
 

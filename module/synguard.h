@@ -14,7 +14,7 @@
 
 struct sg_halfopen;
 struct sg_ports;
-struct sg_allow;
+struct sg_prefix_list;
 struct sg_port_cpu;
 struct sg_portstat;
 
@@ -54,12 +54,14 @@ struct sg_net {
 	struct sg_halfopen __rcu *table;
 
 	/*
-	 * Protected ports and allowlisted sources (filter.c): immutable
-	 * arrays replaced under @lock and freed after a grace period;
-	 * NULL means every port is protected and no source is allowed.
+	 * Protected ports, allowlisted sources and the destinations gateway
+	 * mode protects without DNAT (filter.c): immutable arrays replaced
+	 * under @lock and freed after a grace period; NULL means every port
+	 * is protected, no source is allowed and no such destination named.
 	 */
 	struct sg_ports __rcu *ports;
-	struct sg_allow __rcu *allow;
+	struct sg_prefix_list __rcu *allow;
+	struct sg_prefix_list __rcu *forward;
 
 	/*
 	 * Cookie mode. Set from the packet path the moment the evidence is

@@ -7,12 +7,14 @@
 #   $NSB: no links, its own settings
 #
 # Every setting round-trips (set, then show -j), alone and several at
-# once; mode names; port ranges and the allowlist. Bad input is refused
-# with one clear line on stderr and changes nothing: out-of-range numbers,
-# unknown modes and settings, malformed prefixes and ranges, halfopen_low
-# above halfopen_high. An unprivileged user reads but cannot change
-# anything. Two namespaces keep their own settings and counters. Every -j
-# output parses as JSON. show warns about tcp_syncookies=0 and
+# once; mode names; port ranges, the allowlist and the forward list,
+# which are apart. Bad input is refused with one clear line on stderr
+# and changes nothing: out-of-range numbers, unknown modes and settings,
+# malformed prefixes and ranges, a prefix twice or missing, halfopen_low
+# above halfopen_high. The forward list holds 256 prefixes and refuses a
+# 257th. An unprivileged user reads but cannot change anything. Two
+# namespaces keep their own settings and counters. Every -j output
+# parses as JSON. show warns about tcp_syncookies=0 and
 # nf_conntrack_tcp_loose=0.
 
 source "$(dirname "$0")/lib.sh"
@@ -119,6 +121,21 @@ sg_check "allow list after add" \
 sg_check "allow list after del" \
 	test "$("$CTL" -n "$NSA" allow list)" == "10.0.0.0/8 192.0.2.1/32"
 
+# forward list: the same prefixes as the allowlist's are no duplicates.
+"$CTL" -n "$NSA" forward add 10.0.0.0/8 fd00:1::/64 192.0.2.1 \
+	2001:db8::/32 || sg_fail "forward add"
+sg_check "forward list after add" \
+	test "$("$CTL" -n "$NSA" forward list)" == \
+	"10.0.0.0/8 fd00:1::/64 192.0.2.1/32 2001:db8::/32"
+"$CTL" -n "$NSA" forward del fd00:1::/64 || sg_fail "forward del"
+sg_check "forward list after del" \
+	test "$("$CTL" -n "$NSA" forward list)" == \
+	"10.0.0.0/8 2001:db8::/32 192.0.2.1/32"
+sg_check "show prints the forward list" \
+	test "$(field "$NSA" forward)" == "10.0.0.0/8 2001:db8::/32 192.0.2.1/32"
+sg_check "the allowlist is apart from it" \
+	test "$("$CTL" -n "$NSA" allow list)" == "10.0.0.0/8 192.0.2.1/32"
+
 # --- bad input
 
 # refused DESC PATTERN ARGS...: synguardctl ARGS fails with one line on
@@ -171,6 +188,24 @@ refused "prefix that is no address" 'invalid prefix' allow add 10.0.0.256
 refused "duplicate prefix" 'already in the allowlist' allow add 10.0.0.0/8
 refused "deleting an absent prefix" 'not in the allowlist' \
 	allow del 10.9.0.0/16
+refused "forward: prefix with host bits" 'bits set beyond the prefix' \
+	forward add 10.0.0.1/8
+refused "forward: IPv6 prefix length 129" 'invalid prefix' \
+	forward add fd00::/129
+refused "forward: duplicate prefix" \
+	'^synguardctl: forward add: prefix: prefix already in the forward list' \
+	forward add 10.0.0.0/8
+refused "forward: duplicate IPv6 prefix" 'already in the forward list' \
+	forward add 2001:db8::/32
+refused "forward: duplicate among new ones" 'already in the forward list' \
+	forward add 10.7.0.0/16 10.7.0.0/16
+refused "forward: deleting an absent prefix" \
+	'^synguardctl: forward del: prefix: prefix not in the forward list' \
+	forward del 10.9.0.0/16
+refused "forward: deleting an absent IPv6 prefix" 'not in the forward list' \
+	forward del fd00:1::/64
+refused "unknown forward command" "unknown command 'zap'" \
+	forward zap 10.0.0.0/8
 refused "port 0" 'ports add: first port: .*range' ports add 0
 refused "reversed port range" 'ends before it starts' ports add 100-50
 refused "port above 65535" 'invalid port range' ports add 70000
@@ -181,6 +216,26 @@ refused "unknown object" 'unknown object' frobnicate
 refused "unknown ports command" "unknown command 'zap'" ports zap 80
 sg_check "no refused request changed a setting" \
 	test "$baseline" == "$(snapshot "$NSA")"
+
+# A full forward list, in $NSB: 256 prefixes in one request, then a
+# 257th, which the kernel refuses, leaving the 256.
+mapfile -t many < <(seq -f '10.1.%g.0/24' 0 255)
+"$CTL" -n "$NSB" forward add "${many[@]}" ||
+	sg_fail "forward add of 256 prefixes"
+sg_check "the forward list holds 256 prefixes" \
+	test "$("$CTL" -n "$NSB" forward list | wc -w)" -eq 256
+if msg=$("$CTL" -n "$NSB" forward add 10.2.0.0/24 2>&1 >/dev/null); then
+	sg_fail "a 257th forward prefix accepted"
+elif [[ "$msg" == *"forward add: prefix: forward list full (at most 256 prefixes)"* ]]; then
+	sg_pass "a 257th forward prefix refused ($msg)"
+else
+	sg_fail "a 257th forward prefix: '$msg'"
+fi
+sg_check "...leaving the 256" \
+	test "$("$CTL" -n "$NSB" forward list | wc -w)" -eq 256
+"$CTL" -n "$NSB" forward flush || sg_fail "forward flush of 256 prefixes"
+sg_check "forward flush empties the list" \
+	test "$("$CTL" -n "$NSB" forward list)" == none
 
 # --- privilege
 
@@ -196,7 +251,9 @@ as_nobody()
 
 before=$(snapshot "$NSA")
 for args in "set mode off" "set table_size 64" "ports add 22" \
-	"ports del 80" "allow add 198.51.100.0/24" "allow del 10.0.0.0/8"; do
+	"ports del 80" "allow add 198.51.100.0/24" "allow del 10.0.0.0/8" \
+	"forward add 198.51.100.0/24" "forward del 10.0.0.0/8" \
+	"forward flush"; do
 	# shellcheck disable=SC2086
 	if msg=$(as_nobody "$NSA" $args 2>&1 >/dev/null); then
 		sg_fail "unprivileged '$args' accepted"
@@ -211,6 +268,8 @@ sg_check "unprivileged attempts changed nothing" \
 quiet() { "$@" >/dev/null 2>&1; }
 sg_check "unprivileged show works" quiet as_nobody "$NSA" show
 sg_check "unprivileged stats work" quiet as_nobody "$NSA" -j stats
+sg_check "unprivileged forward list works" \
+	test "$(as_nobody "$NSA" forward list)" == "$("$CTL" -n "$NSA" forward list)"
 
 # --- two namespaces
 
@@ -227,11 +286,13 @@ sg_check "namespace A keeps its settings" \
 	test "$(settings "$NSA")" == "monitor 3000"
 sg_check "namespace B keeps its settings" \
 	test "$(settings "$NSB")" == "always 1500"
-sg_check "namespace B has no port ranges or allowlist" \
-	test "$("$CTL" -n "$NSB" ports list) $("$CTL" -n "$NSB" allow list)" == "all none"
+sg_check "namespace B has no port ranges, allowlist or forward list" \
+	test "$("$CTL" -n "$NSB" ports list) $("$CTL" -n "$NSB" allow list) $("$CTL" -n "$NSB" forward list)" == "all none none"
 
-"$CTL" -n "$NSA" ports flush && "$CTL" -n "$NSA" allow flush ||
-	sg_fail "flush"
+"$CTL" -n "$NSA" ports flush && "$CTL" -n "$NSA" allow flush &&
+	"$CTL" -n "$NSA" forward flush || sg_fail "flush"
+sg_check "forward flush in namespace A" \
+	test "$("$CTL" -n "$NSA" forward list)" == none
 ip netns exec "$NSA" socat -t 10 "TCP4-LISTEN:$PORT,bind=10.0.1.2,reuseaddr,fork" \
 	PIPE &
 sg_wait_listen "$NSA" "$PORT" || sg_fail "listener in $NSA"
@@ -248,6 +309,8 @@ sg_check "namespace B did not ($b0 -> $b1)" test "$b1" -eq "$b0"
 # --- JSON
 
 # One python3 for every -j output: it starts slowly under TCG.
+"$CTL" -n "$NSA" forward add 192.0.2.0/24 fd00:2::/64 ||
+	sg_fail "forward add, for -j"
 if python3 - "$CTL" "$NSA" "$SG_SYSFS/stats" <<'PY'; then
 import json, os, subprocess, sys
 
@@ -255,7 +318,7 @@ ctl, ns, sysfs = sys.argv[1:4]
 ok = True
 out = {}
 for args in ("show", "stats", "sources", "sources top 3", "halfopen",
-             "ports list", "allow list"):
+             "ports list", "allow list", "forward list"):
     p = subprocess.run([ctl, "-n", ns, "-j"] + args.split(),
                        capture_output=True, text=True)
     try:
@@ -267,6 +330,11 @@ for args in ("show", "stats", "sources", "sources top 3", "halfopen",
 if "mode" not in out.get("show", {}):
     print("FAIL: -j show has no mode")
     ok = False
+want = ["192.0.2.0/24", "fd00:2::/64"]
+for got in (out.get("show", {}).get("forward"), out.get("forward list")):
+    if got != want:
+        print("FAIL: -j show or forward list has forward %r, not %r" % (got, want))
+        ok = False
 stats = set(out.get("stats", {})) - {"under_attack", "syn_rate"}
 names = set(os.listdir(sysfs))
 if stats == names and {"syn_received", "cookies_sent", "halfopen_current"} <= stats:

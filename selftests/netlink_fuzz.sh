@@ -9,8 +9,8 @@
 #   $FL2: veth0 10.0.2.1  <---->  $KEEP: veth0 10.0.2.2, echo server on 80
 #   hping3 --flood --rand-source -S from both $FL1 and $FL2
 #
-#   $KEEP: settings made here (always, ports 22 and 80-90, an allowlist),
-#          fuzzed only without privilege
+#   $KEEP: settings made here (always, ports 22 and 80-90, an allowlist,
+#          a forward list), fuzzed only without privilege
 #   $FUZZ: fuzzed with privilege (settings may change, must stay valid)
 #   a user namespace of its own with a network namespace in it: fuzzed by
 #          an unprivileged user, who holds CAP_NET_ADMIN there only
@@ -79,6 +79,8 @@ snapshot()
 "$CTL" -n "$KEEP" ports add 22 80-90 || sg_fail "ports in $KEEP"
 "$CTL" -n "$KEEP" allow add 10.0.2.1/32 fd00:99::/32 ||
 	sg_fail "allowlist in $KEEP"
+"$CTL" -n "$KEEP" forward add 198.51.100.0/24 fd00:98::/32 ||
+	sg_fail "forward list in $KEEP"
 before=$(snapshot "$KEEP")
 
 # Deterministic first: every request attribute at a wrong size.
@@ -131,7 +133,8 @@ sg_flood_stop "$flood2"
 
 quiet() { "$@" >/dev/null 2>&1; }
 for ns in "$KEEP" "$FUZZ"; do
-	for args in show stats halfopen sources "ports list" "allow list"; do
+	for args in show stats halfopen sources "ports list" "allow list" \
+		"forward list"; do
 		# shellcheck disable=SC2086
 		sg_check "after the fuzz, $args answers in ${ns%-*}" \
 			quiet "$CTL" -n "$ns" $args

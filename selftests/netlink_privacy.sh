@@ -7,11 +7,12 @@
 #
 #   $CLI: veth0 10.0.1.1  ---- a few SYNs ---->  $SRV: veth0 10.0.1.2, socat
 #
-# nobody, without capabilities, in $SRV: show, stats and ports top work;
-# halfopen (4-tuples, sequence numbers), sources (client addresses),
-# backends and monitor (events name clients) are refused, saying that
-# CAP_NET_ADMIN is needed; where the kernel cannot refuse monitor, its
-# events name no client. (netlink_userns.sh: in namespaces of its own,
+# nobody, without capabilities, in $SRV: show, stats, ports top and the
+# forward list work; halfopen (4-tuples, sequence numbers), sources
+# (client addresses), backends and monitor (events name clients) are
+# refused, saying that CAP_NET_ADMIN is needed, and so are changes to
+# the forward list; where the kernel cannot refuse monitor, its events
+# name no client. (netlink_userns.sh: in namespaces of its own,
 # nobody may.)
 
 source "$(dirname "$0")/lib.sh"
@@ -52,13 +53,18 @@ nobody()
 		--clear-groups --inh-caps=-all "$CTL" "$@"
 }
 
-for cmd in show stats "ports top" "-j ports top 3"; do
+"$CTL" -n "$SRV" forward add 198.51.100.0/24 fd00:7::/64 ||
+	{ echo "FAIL: forward add"; exit "$ksft_fail"; }
+for cmd in show stats "ports top" "-j ports top 3" "forward list"; do
 	# shellcheck disable=SC2086 # words
 	sg_check "nobody: $cmd works" nobody $cmd
 done
+sg_check "nobody: forward list shows the list" \
+	test "$(nobody forward list)" == "198.51.100.0/24 fd00:7::/64"
 sg_check "nobody: stats shows the 5 SYNs" \
 	test "$(nobody stats | awk '$1 == "syn_received" { print $2 }')" -eq 5
-for cmd in halfopen sources "sources top 3" backends; do
+for cmd in halfopen sources "sources top 3" backends \
+	"forward add 203.0.113.0/24" "forward del fd00:7::/64" "forward flush"; do
 	# shellcheck disable=SC2086 # words
 	if out=$(nobody $cmd 2>&1); then
 		sg_fail "nobody: $cmd was allowed"
@@ -68,6 +74,8 @@ for cmd in halfopen sources "sources top 3" backends; do
 	fi
 done
 
+sg_check "nobody changed no forward prefix" \
+	test "$("$CTL" -n "$SRV" forward list)" == "198.51.100.0/24 fd00:7::/64"
 
 # monitor: refused where the kernel can restrict the events group
 # (GENL_MCAST_CAP_NET_ADMIN). Where it cannot, anyone may listen, and a

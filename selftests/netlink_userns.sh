@@ -10,15 +10,15 @@
 #     unshare --user --map-root-user --net: CAP_NET_ADMIN over that
 #     network namespace, and over nothing else
 #
-# In its namespace it changes the mode, the watermarks and the table
-# size, and as that namespace's admin dumps its half-opens and sources
-# and joins its events group (elsewhere these need CAP_NET_ADMIN:
-# netlink_privacy.sh); a table of 1048576 slots (about 51 MB) does not fit in its 32 MB,
+# In its namespace it changes the mode, the watermarks, the table size
+# and the forward list, and as that namespace's admin dumps its
+# half-opens and sources and joins its events group (elsewhere these need
+# CAP_NET_ADMIN: netlink_privacy.sh); a table of 1048576 slots (about 51 MB) does not fit in its 32 MB,
 # and is refused with ENOMEM, leaving the old table and settings as they
 # were (rather than memory no limit accounts for: any user could pin 51
 # MB of kernel memory per namespace it creates). Without the user
-# namespace it cannot change the initial namespace's settings. Root, with
-# no limit, gets the big table.
+# namespace it cannot change the initial namespace's settings nor its
+# forward list. Root, with no limit, gets the big table.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -84,6 +84,7 @@ out=$(as_nobody unshare --user --map-root-user --net sh -c '
 	"$c" set mode always halfopen_high 200 halfopen_low 20 table_size 8192 &&
 		echo "set: ok"
 	"$c" set table_size "$big" 2>&1 && echo "big: ok"
+	"$c" forward add 198.51.100.0/24 fd00:5::/64 && echo "forward add: ok"
 	"$c" halfopen && echo "halfopen: ok"
 	"$c" sources && echo "sources: ok"
 	timeout -s TERM 3 "$c" monitor; echo "monitor: $?"
@@ -111,6 +112,10 @@ sg_check "nobody dumps the half-opens of its own namespace" \
 sg_check "...and its sources" grep -q '^sources: ok$' <<<"$out"
 sg_check "...and monitors its events until SIGTERM (124: timeout's)" \
 	grep -q '^monitor: 124$' <<<"$out"
+sg_check "nobody adds to the forward list of its own namespace" \
+	grep -q '^forward add: ok$' <<<"$out"
+sg_check "...which holds them ($(field forward))" \
+	test "$(field forward)" == "198.51.100.0/24 fd00:5::/64"
 
 # Without a user namespace: the initial namespace is not nobody's.
 mode0=$("$CTL" show | sed -n 's/^mode: //p')
@@ -128,6 +133,15 @@ else
 	sg_check "...nor dump its half-opens ($msg)" \
 		grep -q 'Operation not permitted' <<<"$msg"
 fi
+fwd0=$("$CTL" forward list)
+if msg=$(as_nobody "$CTL" forward add 203.0.113.0/24 2>&1); then
+	sg_fail "nobody added to the initial namespace's forward list"
+else
+	sg_check "...nor add to its forward list ($msg)" \
+		grep -q 'Operation not permitted' <<<"$msg"
+fi
+sg_check "...whose forward list is still '$fwd0'" \
+	test "$("$CTL" forward list)" == "$fwd0"
 
 # Root, with no limit, may have the big table.
 setup_ns BIGNS || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }

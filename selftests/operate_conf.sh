@@ -9,8 +9,8 @@
 #   $NS: no traffic; the host's namespace for synguard.service
 #
 # - showconf | setconf round-trips a configuration with every setting
-#   off its default, ports and an allowlist; an empty file is the
-#   defaults;
+#   off its default, ports, an allowlist and a forward list; an empty
+#   file is the defaults;
 # - a file with a bad line (unknown key, bad value, out of the kernel's
 #   range, halfopen_low above halfopen_high) changes nothing, and the
 #   error names FILE:LINE;
@@ -41,7 +41,8 @@ if ! { ctl set mode always halfopen_high 300 halfopen_low 10 \
 	syn_rate_low 50 cooldown 7 halfopen_timeout 2000 table_size 1024 \
 	source_limit 16 prefix4 24 prefix6 48 gateway off &&
 	ctl ports add 22 80 8000-8100 &&
-	ctl allow add 192.0.2.0/24 2001:db8::/32 10.1.0.0/16; }; then
+	ctl allow add 192.0.2.0/24 2001:db8::/32 10.1.0.0/16 &&
+	ctl forward add 198.51.100.0/24 2001:db8:1::/48 10.2.0.0/16; }; then
 	echo "FAIL: setting a configuration up"
 	exit "$ksft_fail"
 fi
@@ -65,9 +66,10 @@ sg_check "showconf: every setting, each with the value set" \
 	'halfopen_low = 10' 'syn_rate_low = 50' 'cooldown = 7' \
 	'halfopen_timeout = 2000' 'table_size = 1024' 'source_limit = 16' \
 	'prefix4 = 24' 'prefix6 = 48' 'gateway = off'
-sg_check "showconf: ports and allow" \
+sg_check "showconf: ports, allow and forward" \
 	has_lines "$SG_TMPDIR/a.conf" 'ports = 22, 80, 8000-8100' \
-	'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32'
+	'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32' \
+	'forward = 10.2.0.0/16, 198.51.100.0/24, 2001:db8:1::/48'
 
 : >"$SG_TMPDIR/empty.conf"
 ctl setconf "$SG_TMPDIR/empty.conf"
@@ -77,7 +79,7 @@ sg_check "setconf of an empty file: the defaults" \
 	'halfopen_high = 128' 'halfopen_low = 32' 'syn_rate_low = 100' \
 	'cooldown = 5' 'halfopen_timeout = 5000' 'table_size = 4096' \
 	'source_limit = 64' 'prefix4 = 32' 'prefix6 = 64' 'gateway = on' \
-	'ports =' 'allow ='
+	'ports =' 'allow =' 'forward ='
 sg_check "setconf of an empty file: nothing of the old one left" \
 	test "$(grep -c -x -F -f <(sed 1d "$SG_TMPDIR/a.conf") \
 		<(sed 1d "$SG_TMPDIR/defaults.conf"))" -eq 0
@@ -115,6 +117,12 @@ bad "out of the kernel's range" 6 "out of range (100\.\.600000)" \
 bad "table too large" 8 "out of range (64\.\.1048576)" "table_size = 2000000"
 bad "bad port range" 13 "ends before it starts" "ports = 9000-8000"
 bad "bad prefix" 14 "invalid prefix" "allow = 10.0.0.300/8"
+bad "bad forward prefix" 15 "invalid prefix" "forward = 10.0.0.300/8"
+bad "forward prefix with host bits" 15 \
+	"prefix '10.2.0.1/16' has address bits set beyond its length" \
+	"forward = 10.2.0.1/16"
+bad "forward prefix twice" 15 "prefix 'fd00::/8' given twice" \
+	"forward = fd00::/8, 10.2.0.0/16, fd00::/8"
 bad "halfopen_low above halfopen_high" 3 \
 	"halfopen_low (20) must not exceed halfopen_high (15)" \
 	"halfopen_low = 20"$'\nhalfopen_high = 15'

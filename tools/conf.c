@@ -5,9 +5,9 @@
  * nothing.
  *
  * The file is "KEY = VALUE" lines, as wg(8)'s; '#' starts a comment.
- * The keys are set's, and "ports" and "allow" take comma-separated
- * lists and may be repeated. A key the file leaves out gets its default:
- * what a new namespace starts with.
+ * The keys are set's, and "ports", "allow" and "forward" take
+ * comma-separated lists and may be repeated. A key the file leaves out
+ * gets its default: what a new namespace starts with.
  *
  * setconf reads and checks the whole file, against the kernel's own
  * limits (its netlink policy), before it changes anything; then it
@@ -41,38 +41,10 @@ struct conf {
 	uint32_t value[SG_NSETTINGS];
 	struct sg_range ports[SG_LIST_MAX];
 	struct sg_prefix allow[SG_LIST_MAX];
-	int nports, nallow;
+	struct sg_prefix forward[SG_LIST_MAX];
+	int nports, nallow, nforward;
 	int mode_line, line[SG_NSETTINGS];	/* 0: not in the file */
 };
-
-/* The configuration of the namespace the socket is in. */
-static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
-{
-	struct sg_config cfg;
-	int i;
-
-	memset(c, 0, sizeof(*c));
-	if (sg_config_fetch(nl, &cfg, what))
-		return -1;
-	for (i = 0; i < SG_NSETTINGS; i++) {
-		if (!cfg.have[i]) {
-			sg_err("%s: the module does not report %s", what,
-			       sg_settings[i].key);
-			return -1;
-		}
-		c->value[i] = cfg.value[i];
-	}
-	c->mode = cfg.mode;
-	c->nports = ports_fetch(nl, c->ports, SG_LIST_MAX);
-	if (c->nports < 0)
-		return -1;
-	c->nallow = allow_fetch(nl, c->allow, SG_LIST_MAX);
-	if (c->nallow < 0)
-		return -1;
-	qsort(c->ports, c->nports, sizeof(*c->ports), sg_range_cmp);
-	qsort(c->allow, c->nallow, sizeof(*c->allow), sg_prefix_cmp);
-	return 0;
-}
 
 /* Reading a file ------------------------------------------------------ */
 
@@ -150,7 +122,7 @@ static int conf_parse_prefix(struct conf_file *f, const char *text, void *item)
 	return 0;
 }
 
-/* What the two lists of a file share. */
+/* What the lists of a file share. */
 static const struct conf_list {
 	const char *key;
 	const char *noun;	/* one item, for messages */
@@ -160,22 +132,76 @@ static const struct conf_list {
 	/* One item from @text into @item; prints why not. */
 	int (*parse)(struct conf_file *f, const char *text, void *item);
 	void (*format)(const void *item, char *buf, size_t size);
+	/* The kernel's list: get, add, del, and one item into a request. */
+	int (*fetch)(struct sg_nl *nl, void *items, int max);
+	uint8_t add, del;
+	void (*put)(struct nlmsghdr *nlh, const void *item);
 } conf_lists[] = {
 	{ "ports", "port range", sizeof(struct sg_range),
 	  offsetof(struct conf, ports), offsetof(struct conf, nports),
-	  sg_range_cmp, conf_parse_port, sg_format_range },
+	  sg_range_cmp, conf_parse_port, sg_format_range,
+	  ports_fetch, SYNGUARD_CMD_PORTS_ADD, SYNGUARD_CMD_PORTS_DEL,
+	  sg_put_range },
 	{ "allow", "prefix", sizeof(struct sg_prefix),
 	  offsetof(struct conf, allow), offsetof(struct conf, nallow),
-	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix },
+	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix,
+	  allow_fetch, SYNGUARD_CMD_ALLOW_ADD, SYNGUARD_CMD_ALLOW_DEL,
+	  sg_put_allow },
+	{ "forward", "prefix", sizeof(struct sg_prefix),
+	  offsetof(struct conf, forward), offsetof(struct conf, nforward),
+	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix,
+	  forward_fetch, SYNGUARD_CMD_FORWARD_ADD, SYNGUARD_CMD_FORWARD_DEL,
+	  sg_put_forward },
 };
+
+/* The items of list @l in @c, and their count. */
+static char *conf_items(const struct conf *c, const struct conf_list *l)
+{
+	return (char *)c + l->items;
+}
+
+static int *conf_count(const struct conf *c, const struct conf_list *l)
+{
+	return (int *)((char *)c + l->count);
+}
+
+/* The configuration of the namespace the socket is in, lists sorted. */
+static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
+{
+	struct sg_config cfg;
+	int i, *n;
+
+	memset(c, 0, sizeof(*c));
+	if (sg_config_fetch(nl, &cfg, what))
+		return -1;
+	for (i = 0; i < SG_NSETTINGS; i++) {
+		if (!cfg.have[i]) {
+			sg_err("%s: the module does not report %s", what,
+			       sg_settings[i].key);
+			return -1;
+		}
+		c->value[i] = cfg.value[i];
+	}
+	c->mode = cfg.mode;
+	for (i = 0; i < (int)ARRAY_SIZE(conf_lists); i++) {
+		const struct conf_list *l = &conf_lists[i];
+
+		n = conf_count(c, l);
+		*n = l->fetch(nl, conf_items(c, l), SG_LIST_MAX);
+		if (*n < 0)
+			return -1;
+		qsort(conf_items(c, l), *n, l->size, l->cmp);
+	}
+	return 0;
+}
 
 /* One item of list @l into @c: new, and room for it. */
 static int conf_append(struct conf_file *f, const struct conf_list *l,
 		       struct conf *c, const char *text)
 {
 	union { struct sg_range r; struct sg_prefix p; } item;
-	char *items = (char *)c + l->items;
-	int *n = (int *)((char *)c + l->count), i;
+	char *items = conf_items(c, l);
+	int *n = conf_count(c, l), i;
 
 	if (l->parse(f, text, &item))
 		return -1;
@@ -223,8 +249,8 @@ static int conf_list(struct conf_file *f, const struct conf_list *l,
 /* List @l as "KEY = ITEM, ITEM...", CONF_PER_LINE to a line. */
 static void conf_print_list(const struct conf *c, const struct conf_list *l)
 {
-	const char *items = (const char *)c + l->items;
-	int n = *(const int *)((const char *)c + l->count), i;
+	const char *items = conf_items(c, l);
+	int n = *conf_count(c, l), i;
 	char buf[INET6_ADDRSTRLEN + 8];
 
 	if (!n)
@@ -491,26 +517,26 @@ static int conf_defaults(struct conf *d)
 
 /* Applying ------------------------------------------------------------ */
 
-/* Sends @cmd with every item of @a (@n of @size) not in @b (@m). */
-static int conf_list_diff(struct sg_nl *nl, uint8_t cmd, const char *what,
-			  const void *a, int n, const void *b, int m,
-			  size_t size, int (*cmp)(const void *, const void *),
-			  void (*put)(struct nlmsghdr *, const void *))
+/* Sends @cmd with every item of list @l in @a not in @b. */
+static int conf_list_diff(struct sg_nl *nl, const struct conf_list *l,
+			  uint8_t cmd, const char *what, const struct conf *a,
+			  const struct conf *b)
 {
+	const char *ai = conf_items(a, l), *bi = conf_items(b, l);
+	int n = *conf_count(a, l), m = *conf_count(b, l), i, j;
 	struct nlmsghdr *nlh = NULL;
-	int i, j;
 
 	for (i = 0; i < n; i++) {
-		const void *x = (const char *)a + i * size;
+		const void *x = ai + i * l->size;
 
 		for (j = 0; j < m; j++)
-			if (!cmp(x, (const char *)b + j * size))
+			if (!l->cmp(x, bi + j * l->size))
 				break;
 		if (j < m)
 			continue;
 		if (!nlh)
 			nlh = sg_nl_request(nl, cmd, 0);
-		put(nlh, x);
+		l->put(nlh, x);
 	}
 	return nlh ? sg_nl_run(nl, nlh, NULL, NULL, what) : 0;
 }
@@ -532,25 +558,14 @@ static int conf_apply(struct sg_nl *nl, const struct conf *to,
 		return ret;
 
 	/* Deletions first: the kernel holds a limited number. */
-	snprintf(w, sizeof(w), "%s: ports del", what);
-	ret = conf_list_diff(nl, SYNGUARD_CMD_PORTS_DEL, w, from->ports,
-			     from->nports, to->ports, to->nports,
-			     sizeof(*to->ports), sg_range_cmp, sg_put_range);
-	snprintf(w, sizeof(w), "%s: ports add", what);
-	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_PORTS_ADD, w, to->ports,
-				    to->nports, from->ports, from->nports,
-				    sizeof(*to->ports), sg_range_cmp,
-				    sg_put_range);
-	snprintf(w, sizeof(w), "%s: allow del", what);
-	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_ALLOW_DEL, w, from->allow,
-				    from->nallow, to->allow, to->nallow,
-				    sizeof(*to->allow), sg_prefix_cmp,
-				    sg_put_prefix);
-	snprintf(w, sizeof(w), "%s: allow add", what);
-	ret = ret ?: conf_list_diff(nl, SYNGUARD_CMD_ALLOW_ADD, w, to->allow,
-				    to->nallow, from->allow, from->nallow,
-				    sizeof(*to->allow), sg_prefix_cmp,
-				    sg_put_prefix);
+	for (i = 0; !ret && i < (int)ARRAY_SIZE(conf_lists); i++) {
+		const struct conf_list *l = &conf_lists[i];
+
+		snprintf(w, sizeof(w), "%s: %s del", what, l->key);
+		ret = conf_list_diff(nl, l, l->del, w, from, to);
+		snprintf(w, sizeof(w), "%s: %s add", what, l->key);
+		ret = ret ?: conf_list_diff(nl, l, l->add, w, to, from);
+	}
 	return ret;
 }
 

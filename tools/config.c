@@ -156,13 +156,16 @@ static int warnings(const struct sg_config *c, const char **w)
 	return n;
 }
 
+/* Room for each list of prefixes show prints, beyond the kernel's 256. */
+#define SHOW_PREFIXES 1024
+
 int show_main(struct sg_nl *nl, int argc, char **argv)
 {
 	struct sg_range ranges[64];
-	struct sg_prefix *allow;
+	struct sg_prefix *allow, *forward;
 	const char *w[MAX_WARNINGS], *why;
 	struct sg_config c;
-	int nranges, nallow, nw, i;
+	int nranges, nallow, nforward, nw, i;
 	bool on;
 
 	if (argc > 1) {
@@ -176,11 +179,14 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	nranges = ports_fetch(nl, ranges, 64);
 	if (nranges < 0)
 		return 1;
-	allow = calloc(1024, sizeof(*allow));
+	allow = calloc(2 * SHOW_PREFIXES, sizeof(*allow));
 	if (!allow)
 		return 1;
-	nallow = allow_fetch(nl, allow, 1024);
-	if (nallow < 0) {
+	forward = allow + SHOW_PREFIXES;
+	nallow = allow_fetch(nl, allow, SHOW_PREFIXES);
+	nforward = nallow < 0 ? -1 :
+		   forward_fetch(nl, forward, SHOW_PREFIXES);
+	if (nforward < 0) {
 		free(allow);
 		return 1;
 	}
@@ -209,7 +215,9 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_key("ports");
 		ports_print(ranges, nranges);
 		json_key("allow");
-		allow_print(allow, nallow);
+		prefixes_print(allow, nallow);
+		json_key("forward");
+		prefixes_print(forward, nforward);
 		if (c.tcp_syncookies >= 0)
 			json_u64("tcp_syncookies", c.tcp_syncookies);
 		else
@@ -245,7 +253,9 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		printf("ports: ");
 		ports_print(ranges, nranges);
 		printf("allow: ");
-		allow_print(allow, nallow);
+		prefixes_print(allow, nallow);
+		printf("forward: ");
+		prefixes_print(forward, nforward);
 		if (c.tcp_syncookies >= 0)
 			printf("tcp_syncookies: %d\n", c.tcp_syncookies);
 		if (c.ct_tcp_loose >= 0)

@@ -2,6 +2,7 @@
 /*
  * ports: the destination port ranges synguard protects (none: all).
  * allow: the source prefixes it never answers with cookies nor limits.
+ * forward: the forwarded destinations without DNAT gateway mode protects.
  */
 
 #include <arpa/inet.h>
@@ -117,9 +118,10 @@ int sg_prefix_cmp(const void *a, const void *b)
 struct prefixes {
 	struct sg_prefix *p;
 	int n, max;
+	uint16_t type;		/* of the list's attributes */
 };
 
-static int allow_cb(const struct nlmsghdr *nlh, void *data)
+static int prefixes_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct prefixes *ps = data;
 	const struct nlattr *attr;
@@ -129,7 +131,7 @@ static int allow_cb(const struct nlmsghdr *nlh, void *data)
 		struct sg_prefix *p;
 		unsigned int alen;
 
-		if (mnl_attr_get_type(attr) != SYNGUARD_A_ALLOW)
+		if (mnl_attr_get_type(attr) != ps->type)
 			continue;
 		sg_nl_parse_nested(attr, tb, SYNGUARD_A_PREFIX_MAX);
 		if (!tb[SYNGUARD_A_PREFIX_FAMILY] || !tb[SYNGUARD_A_PREFIX_ADDR] ||
@@ -150,18 +152,32 @@ static int allow_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int allow_fetch(struct sg_nl *nl, void *p, int max)
+/* The list @cmd gets, of @type attributes; @what names it in errors. */
+static int prefixes_fetch(struct sg_nl *nl, uint8_t cmd, uint16_t type,
+			  const char *what, void *p, int max)
 {
-	struct prefixes ps = { p, 0, max };
+	struct prefixes ps = { p, 0, max, type };
 	struct nlmsghdr *nlh;
 
-	nlh = sg_nl_request(nl, SYNGUARD_CMD_ALLOW_GET, 0);
-	if (sg_nl_run(nl, nlh, allow_cb, &ps, "allow list"))
+	nlh = sg_nl_request(nl, cmd, 0);
+	if (sg_nl_run(nl, nlh, prefixes_cb, &ps, what))
 		return -1;
 	return ps.n;
 }
 
-void allow_print(const void *items, int n)
+int allow_fetch(struct sg_nl *nl, void *p, int max)
+{
+	return prefixes_fetch(nl, SYNGUARD_CMD_ALLOW_GET, SYNGUARD_A_ALLOW,
+			      "allow list", p, max);
+}
+
+int forward_fetch(struct sg_nl *nl, void *p, int max)
+{
+	return prefixes_fetch(nl, SYNGUARD_CMD_FORWARD_GET, SYNGUARD_A_FORWARD,
+			      "forward list", p, max);
+}
+
+void prefixes_print(const void *items, int n)
 {
 	const struct sg_prefix *p = items;
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -201,10 +217,10 @@ static int ports_parse(const char *arg, void *item)
 	return sg_parse_range(NULL, arg, &r->first, &r->last);
 }
 
-void sg_put_prefix(struct nlmsghdr *nlh, const void *item)
+static void put_prefix(struct nlmsghdr *nlh, uint16_t type,
+		       const struct sg_prefix *p)
 {
-	const struct sg_prefix *p = item;
-	struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_ALLOW);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
 	mnl_attr_put_u16(nlh, SYNGUARD_A_PREFIX_FAMILY, p->family);
 	mnl_attr_put(nlh, SYNGUARD_A_PREFIX_ADDR,
@@ -213,7 +229,17 @@ void sg_put_prefix(struct nlmsghdr *nlh, const void *item)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-static int allow_parse(const char *arg, void *item)
+void sg_put_allow(struct nlmsghdr *nlh, const void *item)
+{
+	put_prefix(nlh, SYNGUARD_A_ALLOW, item);
+}
+
+void sg_put_forward(struct nlmsghdr *nlh, const void *item)
+{
+	put_prefix(nlh, SYNGUARD_A_FORWARD, item);
+}
+
+static int prefix_parse(const char *arg, void *item)
 {
 	struct sg_prefix *p = item;
 
@@ -222,11 +248,14 @@ static int allow_parse(const char *arg, void *item)
 
 /*
  * SG_LIST_MAX items one command takes, and a listing holds: the kernel's
- * allowlist limit. The kernel judges the rest (it takes fewer port
- * ranges).
+ * limit of a list of prefixes. The kernel judges the rest (it takes
+ * fewer port ranges).
  */
 
-/* What "ports" and "allow" share: a list to show, flush, add to, del from. */
+/*
+ * What "ports", "allow" and "forward" share: a list to show, flush, add
+ * to, del from.
+ */
 struct sg_list {
 	const char *name;
 	const char *item;	/* what one argument is, for messages */
@@ -313,16 +342,31 @@ int ports_main(struct sg_nl *nl, int argc, char **argv)
 	return list_main(nl, &ports, r, argc, argv);
 }
 
+static struct sg_prefix prefixes[SG_LIST_MAX];
+
 int allow_main(struct sg_nl *nl, int argc, char **argv)
 {
 	static const struct sg_list allow = {
 		.name = "allow", .item = "prefix", .max = SG_LIST_MAX,
 		.size = sizeof(struct sg_prefix),
 		.add = SYNGUARD_CMD_ALLOW_ADD, .del = SYNGUARD_CMD_ALLOW_DEL,
-		.fetch = allow_fetch, .print = allow_print,
-		.parse = allow_parse, .put = sg_put_prefix,
+		.fetch = allow_fetch, .print = prefixes_print,
+		.parse = prefix_parse, .put = sg_put_allow,
 	};
-	static struct sg_prefix p[SG_LIST_MAX];
 
-	return list_main(nl, &allow, p, argc, argv);
+	return list_main(nl, &allow, prefixes, argc, argv);
+}
+
+int forward_main(struct sg_nl *nl, int argc, char **argv)
+{
+	static const struct sg_list forward = {
+		.name = "forward", .item = "prefix", .max = SG_LIST_MAX,
+		.size = sizeof(struct sg_prefix),
+		.add = SYNGUARD_CMD_FORWARD_ADD,
+		.del = SYNGUARD_CMD_FORWARD_DEL,
+		.fetch = forward_fetch, .print = prefixes_print,
+		.parse = prefix_parse, .put = sg_put_forward,
+	};
+
+	return list_main(nl, &forward, prefixes, argc, argv);
 }

@@ -52,6 +52,7 @@ static const char *const sg_attr_names[SYNGUARD_A_MAX + 1] = {
 	[SYNGUARD_A_LIMIT] = "top",
 	[SYNGUARD_A_GATEWAY] = "gateway",
 	[SYNGUARD_A_BACKEND] = "backend",
+	[SYNGUARD_A_FORWARD] = "prefix",
 };
 
 static const char *const sg_port_range_names[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
@@ -208,7 +209,8 @@ static void sg_attr_at(const struct nlmsghdr *req, uint32_t offs, char *name,
 		if (type == SYNGUARD_A_PORT_RANGE) {
 			names = sg_port_range_names;
 			max = SYNGUARD_A_PORT_RANGE_MAX;
-		} else if (type == SYNGUARD_A_ALLOW) {
+		} else if (type == SYNGUARD_A_ALLOW ||
+			   type == SYNGUARD_A_FORWARD) {
 			names = sg_prefix_names;
 			max = SYNGUARD_A_PREFIX_MAX;
 		}

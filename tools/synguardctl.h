@@ -134,6 +134,7 @@ int sources_main(struct sg_nl *nl, int argc, char **argv);
 int halfopen_main(struct sg_nl *nl, int argc, char **argv);
 int ports_main(struct sg_nl *nl, int argc, char **argv);
 int allow_main(struct sg_nl *nl, int argc, char **argv);
+int forward_main(struct sg_nl *nl, int argc, char **argv);
 int backends_main(struct sg_nl *nl, int argc, char **argv);
 int ports_top_main(struct sg_nl *nl, int argc, char **argv);
 int monitor_main(struct sg_nl *nl, int argc, char **argv);
@@ -143,7 +144,7 @@ int top_main(struct sg_nl *nl, int argc, char **argv);
 /* stats -o prometheus [--all-netns] */
 int prometheus_main(struct sg_nl *nl, int argc, char **argv);
 
-/* Lists used by show as well as by ports/allow list. */
+/* Lists used by show as well as by ports/allow/forward list. */
 struct sg_range {
 	uint16_t first, last;
 };
@@ -155,17 +156,25 @@ struct sg_prefix {
 	uint32_t count;
 };
 
-/* Arrays of struct sg_range (ports) and struct sg_prefix (allow). */
+/*
+ * Arrays of struct sg_range (ports) and struct sg_prefix (allow,
+ * forward).
+ */
 int ports_fetch(struct sg_nl *nl, void *r, int max);
 int allow_fetch(struct sg_nl *nl, void *p, int max);
+int forward_fetch(struct sg_nl *nl, void *p, int max);
 void ports_print(const void *r, int n);
-void allow_print(const void *p, int n);
+void prefixes_print(const void *p, int n);
 /* One part of a GET_SOURCES dump; -1 if it is malformed. */
 int sg_source_parse(const struct nlmsghdr *nlh, struct sg_prefix *src);
 
-/* One struct sg_range or struct sg_prefix into a request, nested. */
+/*
+ * One struct sg_range, or struct sg_prefix of the allowlist or the
+ * forward list, into a request, nested.
+ */
 void sg_put_range(struct nlmsghdr *nlh, const void *item);
-void sg_put_prefix(struct nlmsghdr *nlh, const void *item);
+void sg_put_allow(struct nlmsghdr *nlh, const void *item);
+void sg_put_forward(struct nlmsghdr *nlh, const void *item);
 /* "PORT" or "FIRST-LAST"; "ADDRESS/LEN". */
 void sg_format_range(const void *item, char *buf, size_t size);
 void sg_format_prefix(const void *item, char *buf, size_t size);
@@ -173,7 +182,7 @@ void sg_format_prefix(const void *item, char *buf, size_t size);
 int sg_range_cmp(const void *a, const void *b);
 int sg_prefix_cmp(const void *a, const void *b);
 
-/* The most ports or allow items one command takes, and a listing holds. */
+/* The most items of a list one command takes, and a listing holds. */
 #define SG_LIST_MAX 256
 
 /*

@@ -6,8 +6,8 @@ _synguardctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local objects="show set stats sources halfopen ports allow backends
-		showconf setconf top monitor help"
+	local objects="show set stats sources halfopen ports allow forward
+		backends showconf setconf top monitor help"
 	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
 		halfopen_timeout table_size source_limit prefix4 prefix6 gateway"
 	local i obj="" nwords=0
@@ -75,7 +75,7 @@ _synguardctl()
 		((nwords == 1)) &&
 			COMPREPLY=($(compgen -W "add del list flush top" -- "$cur"))
 		;;
-	allow)
+	allow | forward)
 		((nwords == 1)) &&
 			COMPREPLY=($(compgen -W "add del list flush" -- "$cur"))
 		;;

@@ -212,19 +212,25 @@ static int oversize(struct mnl_socket *sock, uint16_t family)
 			failed += !err || !*msg;
 		}
 	}
-	for (i = 0; i < 3; i++) {
-		struct nlmsghdr *nlh = start(family, SYNGUARD_CMD_ALLOW_ADD,
-					     ++seq);
-		struct nlattr *nest = mnl_attr_nest_start(nlh, SYNGUARD_A_ALLOW);
+	/* the lists of prefixes: the allowlist, the forward list */
+	for (i = 0; i < 6; i++) {
 		static const unsigned int alens[] = { 17, 64, 4000 };
+		bool fwd = i >= 3;
+		struct nlmsghdr *nlh = start(family, fwd ?
+					     SYNGUARD_CMD_FORWARD_ADD :
+					     SYNGUARD_CMD_ALLOW_ADD, ++seq);
+		struct nlattr *nest = mnl_attr_nest_start(nlh, fwd ?
+							  SYNGUARD_A_FORWARD :
+							  SYNGUARD_A_ALLOW);
 
 		mnl_attr_put_u16(nlh, SYNGUARD_A_PREFIX_FAMILY, 10);
-		mnl_attr_put(nlh, SYNGUARD_A_PREFIX_ADDR, alens[i], junk);
+		mnl_attr_put(nlh, SYNGUARD_A_PREFIX_ADDR, alens[i % 3], junk);
 		mnl_attr_put_u8(nlh, SYNGUARD_A_PREFIX_LEN, 64);
 		mnl_attr_nest_end(nlh, nest);
 		err = request(sock, nlh, msg, sizeof(msg));
-		printf("%s: allow address of %u bytes: %d %s\n",
-		       err && *msg ? "PASS" : "FAIL", alens[i], err, msg);
+		printf("%s: %s address of %u bytes: %d %s\n",
+		       err && *msg ? "PASS" : "FAIL", fwd ? "forward" : "allow",
+		       alens[i % 3], err, msg);
 		failed += !err || !*msg;
 	}
 	for (i = 0; i < 2; i++) {

@@ -4,13 +4,14 @@
  * describes the same family; `make check` fails when the two disagree.
  *
  * Every operation acts on the network namespace of the sending socket.
- * SET_CONFIG, PORTS_ADD/DEL and ALLOW_ADD/DEL need CAP_NET_ADMIN in the
- * user namespace that owns it, and so do the dumps that show other
- * users' connections: GET_SOURCES (client addresses), GET_HALFOPEN
- * (4-tuples and sequence numbers) and GET_BACKENDS. The rest (config,
- * stats, the port lists, GET_PORT_STATS) is open to any user: each reply
- * is bounded in size, whatever the namespace tracks. Requests are parsed
- * strictly: an attribute an operation does not list is refused.
+ * SET_CONFIG, PORTS_ADD/DEL, ALLOW_ADD/DEL and FORWARD_ADD/DEL need
+ * CAP_NET_ADMIN in the user namespace that owns it, and so do the dumps
+ * that show other users' connections: GET_SOURCES (client addresses),
+ * GET_HALFOPEN (4-tuples and sequence numbers) and GET_BACKENDS. The
+ * rest (config, stats, the port and prefix lists, GET_PORT_STATS) is
+ * open to any user: each reply is bounded in size, whatever the
+ * namespace tracks. Requests are parsed strictly: an attribute an
+ * operation does not list is refused.
  *
  * Events go to the multicast group SYNGUARD_MCGRP_EVENTS of the
  * namespace they happened in; joining it needs CAP_NET_ADMIN there too
@@ -124,6 +125,19 @@
  * SYNGUARD_CMD_ALLOW_GET (do)
  *   reply: zero or more
  *     SYNGUARD_A_ALLOW				nest (as above)
+ *
+ * SYNGUARD_CMD_FORWARD_ADD, SYNGUARD_CMD_FORWARD_DEL (do, admin): the
+ * forward list, destination prefixes gateway mode protects without DNAT
+ * (DNATed destinations it always does), at most 256
+ *   request: one or more
+ *     SYNGUARD_A_FORWARD			nest
+ *       SYNGUARD_A_PREFIX_FAMILY		u16
+ *       SYNGUARD_A_PREFIX_ADDR			binary (4 or 16 bytes)
+ *       SYNGUARD_A_PREFIX_LEN			u8
+ *
+ * SYNGUARD_CMD_FORWARD_GET (do)
+ *   reply: zero or more
+ *     SYNGUARD_A_FORWARD			nest (as above)
  *
  * SYNGUARD_CMD_GET_PORT_STATS (dump): destination ports by SYNs, busiest
  * first (last second's rate, then total); at most SYNGUARD_PORT_STATS
@@ -246,6 +260,7 @@ enum {
 	SYNGUARD_A_BACKEND,
 	SYNGUARD_A_PORT,
 	SYNGUARD_A_EVENT,
+	SYNGUARD_A_FORWARD,
 
 	__SYNGUARD_A_MAX,
 	SYNGUARD_A_MAX = (__SYNGUARD_A_MAX - 1)
@@ -396,6 +411,9 @@ enum synguard_cmd {
 	SYNGUARD_CMD_GET_BACKENDS,
 	SYNGUARD_CMD_GET_PORT_STATS,
 	SYNGUARD_CMD_EVENT,
+	SYNGUARD_CMD_FORWARD_ADD,
+	SYNGUARD_CMD_FORWARD_DEL,
+	SYNGUARD_CMD_FORWARD_GET,
 
 	__SYNGUARD_CMD_MAX,
 	SYNGUARD_CMD_MAX = (__SYNGUARD_CMD_MAX - 1)
