@@ -11,7 +11,8 @@
  * backend itself behind a plain route): that is all the SYN-ACK's
  * author knows when it answers. With several backends behind one
  * destination (a Kubernetes service) the most conservative answer wins:
- * the smallest MSS and window scale, no SACK if one refused it. Samples
+ * the smallest MSS and window scale, no SACK if one refused it, and a
+ * timestamp or ECN only if every one agreed to it. Samples
  * are combined over two windows of SG_BE_WINDOW, so a backend that
  * changes is followed within two windows, and one not heard of for
  * SG_BE_STALE is forgotten.
@@ -145,18 +146,24 @@ static u8 sg_be_wscale(u8 a, u8 b)
 	return min(a, b);
 }
 
-/* What two samples agree to: the smaller of each, and no beats yes. */
+/*
+ * What two samples agree to: the smaller of each, no beats yes, and a
+ * timestamp or ECN only if both agreed to it. An empty sample (no
+ * SYN-ACK seen) says nothing.
+ */
 static struct sg_backend_opts sg_be_combine(struct sg_backend_opts a,
 					    struct sg_backend_opts b)
 {
 	struct sg_backend_opts o;
 
-	if (!a.mss || !b.mss)
-		o.mss = a.mss ?: b.mss;
-	else
-		o.mss = min(a.mss, b.mss);
+	if (!a.mss)
+		return b;
+	if (!b.mss)
+		return a;
+	o.mss = min(a.mss, b.mss);
 	o.wscale = sg_be_wscale(a.wscale, b.wscale);
-	o.flags = a.flags | b.flags;
+	o.flags = ((a.flags | b.flags) & (SG_BE_SACK_YES | SG_BE_SACK_NO)) |
+		  (a.flags & b.flags & (SG_BE_TS | SG_BE_ECN));
 	return o;
 }
 

@@ -27,6 +27,7 @@
 
 #include "backend.h"
 #include "compat.h"
+#include "conntrack.h"
 #include "cookie.h"
 #include "handoff.h"
 #include "portstat.h"
@@ -278,7 +279,7 @@ static struct tcphdr *sg_synack_reuse(struct sk_buff *skb,
 
 	if (sg_skb_resize(skb, len)) {
 		if (ct)
-			nf_ct_put(ct);
+			sg_ct_put(ct);
 		return NULL;
 	}
 

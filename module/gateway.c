@@ -27,6 +27,21 @@
  * SYN-ACK and RST from a backend, at FORWARD: what the destination's
  *   backends agree to, or that they refuse it.
  *
+ * Only the host's published services are answered for: a SYN this host
+ * DNATed, or one routed to a prefix the operator named (synguardctl
+ * forward, filter.c). Whatever else it forwards, a container's own
+ * connection out above all, is between that client and a server
+ * elsewhere: a cookie would speak for that server, and a SYN that
+ * leaves is never tracked, limited or counted toward cookie mode.
+ *
+ * A namespace pays for gateway mode only once it forwards a SYN to a
+ * published service: the FORWARD hooks are the only ones it has until
+ * then. The first such SYN queues gw_work, which pulls in
+ * nf_synproxy_core (resolved, not linked: a module linked against it
+ * cannot be insmod'ed before it is loaded), registers its hooks and
+ * the ACK hooks below, and only then are cookies sent; SYNs pass
+ * meanwhile.
+ *
  * A segment of the client that arrives before the backend has answered
  * is dropped (acks_unmatched) and sent again: the client's window is
  * zero until then. Its zero-window probe sends the SYN again. Only
@@ -37,8 +52,12 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/kmod.h>
+#include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_synproxy.h>
@@ -47,6 +66,7 @@
 #include <net/tcp.h>
 
 #include "backend.h"
+#include "conntrack.h"
 #include "cookie.h"
 #include "filter.h"
 #include "gateway.h"
@@ -55,6 +75,67 @@
 #include "policy.h"
 #include "portstat.h"
 #include "tcpopt.h"
+
+/*
+ * nf_synproxy_core's entry points, found by sg_synproxy_get() the first
+ * time a namespace needs them and held (symbol_get() pins the module)
+ * until synguard is unloaded. Written once under sg_synproxy_lock; read
+ * only by namespaces whose gw_state is SG_GW_ACTIVE, which the work
+ * that resolved them published with a release store.
+ */
+static DEFINE_MUTEX(sg_synproxy_lock);
+static struct {
+	unsigned int *net_id;
+	int (*ipv4_init)(struct synproxy_net *snet, struct net *net);
+	void (*ipv4_fini)(struct synproxy_net *snet, struct net *net);
+	int (*ipv6_init)(struct synproxy_net *snet, struct net *net);
+	void (*ipv6_fini)(struct synproxy_net *snet, struct net *net);
+} sg_synproxy;
+
+static void sg_synproxy_put(void)
+{
+	if (sg_synproxy.net_id)
+		symbol_put(synproxy_net_id);
+	if (sg_synproxy.ipv4_init)
+		symbol_put(nf_synproxy_ipv4_init);
+	if (sg_synproxy.ipv4_fini)
+		symbol_put(nf_synproxy_ipv4_fini);
+	if (sg_synproxy.ipv6_init)
+		symbol_put(nf_synproxy_ipv6_init);
+	if (sg_synproxy.ipv6_fini)
+		symbol_put(nf_synproxy_ipv6_fini);
+	memset(&sg_synproxy, 0, sizeof(sg_synproxy));
+}
+
+static int sg_synproxy_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&sg_synproxy_lock);
+	if (sg_synproxy.net_id)
+		goto out;
+	/* Fails only where the module is built in or missing. */
+	request_module("nf_synproxy_core");
+	sg_synproxy.net_id = symbol_get(synproxy_net_id);
+	sg_synproxy.ipv4_init = symbol_get(nf_synproxy_ipv4_init);
+	sg_synproxy.ipv4_fini = symbol_get(nf_synproxy_ipv4_fini);
+	sg_synproxy.ipv6_init = symbol_get(nf_synproxy_ipv6_init);
+	sg_synproxy.ipv6_fini = symbol_get(nf_synproxy_ipv6_fini);
+	if (!sg_synproxy.net_id || !sg_synproxy.ipv4_init ||
+	    !sg_synproxy.ipv4_fini || !sg_synproxy.ipv6_init ||
+	    !sg_synproxy.ipv6_fini) {
+		sg_synproxy_put();
+		ret = -ENOENT;
+	}
+out:
+	mutex_unlock(&sg_synproxy_lock);
+	return ret;
+}
+
+static struct synproxy_net *sg_synproxy_net(const struct net *net)
+{
+	return net_generic(net, *sg_synproxy.net_id);
+}
 
 static bool sg_gateway_on(const struct sg_net *sn, u32 mode)
 {
@@ -86,6 +167,33 @@ static void sg_gw_dest(const struct sg_tuple *t, struct sg_dest *d)
 }
 
 /*
+ * A service this host publishes: its SYN was DNATed here (Docker's
+ * published ports, Kubernetes' NodePorts and ClusterIPs), or it is
+ * routed to a prefix the operator named. @view is the connection as the
+ * client addresses it.
+ */
+static bool sg_gw_published(const struct sg_net *sn, const struct nf_conn *ct,
+			    const struct sg_tuple *view)
+{
+	return test_bit(IPS_DST_NAT_BIT, &ct->status) ||
+	       sg_forward_protected(sn, view);
+}
+
+static bool sg_gw_active(const struct sg_net *sn)
+{
+	return atomic_read_acquire(&sn->gw_state) == SG_GW_ACTIVE;
+}
+
+/* Every segment of a published service passes here: one shared read. */
+static void sg_gw_start(struct sg_net *sn)
+{
+	if (atomic_read(&sn->gw_state) == SG_GW_IDLE &&
+	    atomic_cmpxchg(&sn->gw_state, SG_GW_IDLE,
+			   SG_GW_STARTING) == SG_GW_IDLE)
+		queue_work(system_unbound_wq, &sn->gw_work);
+}
+
+/*
  * A backend's SYN-ACK: what it agrees to. An option it leaves out says
  * "no" only if the SYN it answers offered it, which conntrack recorded
  * (a timestamp or ECN left out says nothing: conntrack keeps no record
@@ -97,7 +205,6 @@ static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
 	u8 syn_flags = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
 	const struct tcphdr *th = pkt->th;
 	struct sg_backend_opts o = {};
-	struct sg_tuple view = pkt->t;
 	struct sg_synopt in;
 	struct sg_dest d;
 
@@ -122,8 +229,7 @@ static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
 	if (th->ece && !th->cwr)
 		o.flags |= SG_BE_ECN;
 
-	sg_gw_view(ct, &view);
-	sg_gw_dest(&view, &d);
+	sg_gw_dest(&pkt->t, &d);
 	sg_backend_learn(sn->net, &d, &o);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
 }
@@ -137,18 +243,16 @@ static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
 			const struct nf_conn *ct)
 {
 	const struct tcphdr *th = pkt->th;
-	struct sg_tuple view = pkt->t;
 	struct sg_dest d;
 
 	if (!th->ack || test_bit(IPS_ASSURED_BIT, &ct->status) ||
 	    ntohl(th->ack_seq) !=
 	    READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end))
 		return;
-	sg_gw_view(ct, &view);
-	sg_gw_dest(&view, &d);
+	sg_gw_dest(&pkt->t, &d);
 	sg_backend_refused(sn->net, &d);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
-	if (sg_halfopen_reset(sn, &view))
+	if (sg_halfopen_reset(sn, &pkt->t))
 		sg_stat_inc(sn, HALFOPEN_RESET);
 }
 
@@ -176,7 +280,7 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	 * Our own SYN to a backend (or SYNPROXY's), or one conntrack
 	 * already confirmed: a retransmission the backend will answer.
 	 */
-	if (nfct_synproxy(ct) || nf_ct_is_confirmed(ct))
+	if (sg_ct_synproxy(ct) || nf_ct_is_confirmed(ct))
 		return NF_ACCEPT;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
@@ -184,11 +288,14 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	if (!sg_port_protected(sn, pkt->t.dport) ||
 	    sg_source_allowed(sn, &pkt->t))
 		goto pass;
-	if (sg_gw_signed(pkt->th)) {
-		sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
-		goto pass;
+	/* One a helper expected (FTP data): as at LOCAL_IN (hook.c). */
+	if (sg_syn_related(skb)) {
+		sg_stat_inc(sn, SYN_RELATED);
+		goto left;
 	}
-	if (!sg_syn_wants_cookie(sn, pkt, NULL, mode))
+	if (sg_gw_signed(pkt->th))
+		goto left;
+	if (!sg_syn_wants_cookie(sn, pkt, NULL, mode) || !sg_gw_active(sn))
 		goto pass;
 	if (sg_checksum_bad(skb, pkt, NF_INET_FORWARD)) {
 		sg_stat_inc(sn, BAD_CHECKSUM);
@@ -204,6 +311,9 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	case SG_GW_PASS:
 		break;
 	}
+	goto pass;
+left:
+	sg_stat_inc(sn, SYN_LEFT_TO_KERNEL);
 pass:
 	sg_stat_inc(sn, SYN_PASSED);
 	return NF_ACCEPT;
@@ -226,6 +336,10 @@ static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return NF_ACCEPT;
+	sg_gw_view(ct, &pkt->t);
+	if (!sg_gw_published(sn, ct, &pkt->t))
+		return NF_ACCEPT;
+	sg_gw_start(sn);
 
 	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
 		if (th->syn && th->ack)
@@ -235,7 +349,6 @@ static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	sg_gw_view(ct, &pkt->t);
 	if (th->rst) {
 		sg_rst(sn, &pkt->t, mode);
 		return NF_ACCEPT;
@@ -304,21 +417,21 @@ static enum sg_gw_ct sg_gw_conntrack(struct net *net, const struct sg_pkt *pkt)
 	enum sg_gw_ct ret = SG_GW_CT_KNOWN;
 	struct nf_conn *ct;
 
-	h = sg_ct_find(net, &nf_ct_zone_dflt, pkt);
+	h = sg_ct_find(net, &sg_ct_zone_dflt, pkt);
 	if (!h)
 		return SG_GW_CT_NONE;
 	ct = nf_ct_tuplehash_to_ctrack(h);
-	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL && nfct_synproxy(ct) &&
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL && sg_ct_synproxy(ct) &&
 	    !test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
 		ret = SG_GW_CT_OPENING;
-	nf_ct_put(ct);
+	sg_ct_put(ct);
 	return ret;
 }
 
 static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 			      const struct sg_pkt *pkt)
 {
-	struct synproxy_net *snet = synproxy_pernet(sn->net);
+	struct synproxy_net *snet = sg_synproxy_net(sn->net);
 	const struct tcphdr *th = pkt->th;
 	enum sg_gw_ct state;
 	struct sg_dest d;
@@ -380,7 +493,7 @@ static bool sg_gw_cookies_out(const struct sg_net *sn, u32 mode)
 				    TCP_SYNCOOKIE_VALID);
 }
 
-unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
+static unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	struct sg_net *sn = sg_net(state->net);
@@ -392,16 +505,14 @@ unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 	return sg_gw_ack(sn, skb, &pkt);
 }
 
-unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
+static unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	struct sg_net *sn = sg_net(state->net);
 	u32 mode = READ_ONCE(sn->cfg.mode);
 	struct sg_pkt pkt;
 
-	/* Only ACKs without extension headers are checked for cookies. */
-	if (!sg_gw_cookies_out(sn, mode) ||
-	    ipv6_hdr(skb)->nexthdr != IPPROTO_TCP || sg_pkt_v6(skb, &pkt))
+	if (!sg_gw_cookies_out(sn, mode) || sg_pkt_v6(skb, &pkt))
 		return NF_ACCEPT;
 	return sg_gw_ack(sn, skb, &pkt);
 }
@@ -432,7 +543,7 @@ static unsigned int sg_gw_server_ack(struct sk_buff *skb,
 	if (!ct || CTINFO2DIR(ctinfo) != IP_CT_DIR_ORIGINAL ||
 	    nf_ct_protonum(ct) != IPPROTO_TCP)
 		return NF_ACCEPT;
-	synproxy = nfct_synproxy(ct);
+	synproxy = sg_ct_synproxy(ct);
 	if (!synproxy || !synproxy->tsoff)
 		return NF_ACCEPT;
 
@@ -457,7 +568,7 @@ static unsigned int sg_gw_server_ack(struct sk_buff *skb,
 }
 
 /* Only the ACKs this host makes: nothing forwarded passes unseen. */
-unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
+static unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	if (skb->skb_iif || ip_hdr(skb)->protocol != IPPROTO_TCP)
@@ -465,7 +576,7 @@ unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
 	return sg_gw_server_ack(skb, skb_network_offset(skb) + ip_hdrlen(skb));
 }
 
-unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
+static unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	/* nf_synproxy_core's segments carry no extension headers. */
@@ -475,30 +586,117 @@ unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
 				sizeof(struct ipv6hdr));
 }
 
+/* The hooks a namespace gets once it forwards to a published service. */
+static const struct nf_hook_ops sg_gw_ops[] = {
+	/* The cookies' ACKs, before raw and conntrack see them... */
+	{
+		.hook = sg_gateway_ipv4_ack,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW - 1,
+	},
+	{
+		.hook = sg_gateway_ipv6_ack,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_RAW - 1,
+	},
+	/* ...and our ACK to the backend, just before nf_synproxy_core's. */
+	{
+		.hook = sg_gateway_ipv4_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 2,
+	},
+	{
+		.hook = sg_gateway_ipv6_out,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_LAST - 2,
+	},
+};
+
 /*
- * nf_synproxy_core's hooks, which finish what a gateway cookie starts,
- * in every namespace: they count references, so a SYNPROXY rule of the
- * administrator's shares them.
+ * nf_synproxy_core's hooks finish what a gateway cookie starts; they
+ * count references, so a SYNPROXY rule of the administrator's shares
+ * them.
  */
-int sg_gateway_init_net(struct net *net)
+static int sg_gw_synproxy_init(struct net *net)
 {
-	struct synproxy_net *snet = synproxy_pernet(net);
+	struct synproxy_net *snet = sg_synproxy_net(net);
 	int ret;
 
-	ret = nf_synproxy_ipv4_init(snet, net);
+	ret = sg_synproxy.ipv4_init(snet, net);
 	if (ret)
 		return ret;
-	ret = nf_synproxy_ipv6_init(snet, net);
+	ret = sg_synproxy.ipv6_init(snet, net);
 	if (ret)
-		nf_synproxy_ipv4_fini(snet, net);
+		sg_synproxy.ipv4_fini(snet, net);
 	return ret;
 }
 
-void sg_gateway_exit_net(struct net *net)
+static void sg_gw_synproxy_fini(struct net *net)
 {
-	struct synproxy_net *snet = synproxy_pernet(net);
+	struct synproxy_net *snet = sg_synproxy_net(net);
 
-	nf_synproxy_ipv6_fini(snet, net);
-	nf_synproxy_ipv4_fini(snet, net);
-	sg_backend_forget(net);
+	sg_synproxy.ipv6_fini(snet, net);
+	sg_synproxy.ipv4_fini(snet, net);
+}
+
+static void sg_gw_work(struct work_struct *work)
+{
+	struct sg_net *sn = container_of(work, struct sg_net, gw_work);
+	int ret;
+
+	ret = sg_synproxy_get();
+	if (ret) {
+		pr_warn_once("gateway mode needs nf_synproxy_core, which cannot be loaded: forwarded SYNs are left to their servers\n");
+		goto fail;
+	}
+	ret = sg_gw_synproxy_init(sn->net);
+	if (ret)
+		goto fail;
+	ret = nf_register_net_hooks(sn->net, sg_gw_ops, ARRAY_SIZE(sg_gw_ops));
+	if (ret)
+		goto err_synproxy;
+	atomic_set_release(&sn->gw_state, SG_GW_ACTIVE);
+	return;
+
+err_synproxy:
+	sg_gw_synproxy_fini(sn->net);
+fail:
+	pr_warn_ratelimited("gateway mode could not start in a namespace (%d)\n",
+			    ret);
+	atomic_set_release(&sn->gw_state, SG_GW_FAILED);
+}
+
+void sg_gateway_init_net(struct sg_net *sn)
+{
+	atomic_set(&sn->gw_state, SG_GW_IDLE);
+	INIT_WORK(&sn->gw_work, sg_gw_work);
+}
+
+/*
+ * After the namespace's own hooks are gone (no packet queues gw_work any
+ * more), and before the grace period that sg_gateway_exit_net() follows.
+ */
+void sg_gateway_pre_exit_net(struct sg_net *sn)
+{
+	cancel_work_sync(&sn->gw_work);
+	if (atomic_read(&sn->gw_state) == SG_GW_ACTIVE)
+		nf_unregister_net_hooks(sn->net, sg_gw_ops,
+					ARRAY_SIZE(sg_gw_ops));
+}
+
+void sg_gateway_exit_net(struct sg_net *sn)
+{
+	if (atomic_read(&sn->gw_state) == SG_GW_ACTIVE)
+		sg_gw_synproxy_fini(sn->net);
+	sg_backend_forget(sn->net);
+}
+
+/* Every namespace is gone: nf_synproxy_core may go too. */
+void sg_gateway_exit(void)
+{
+	sg_synproxy_put();
 }

@@ -44,9 +44,9 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
-#include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_l4proto.h>
@@ -55,6 +55,7 @@
 #include <net/netfilter/nf_conntrack_zones.h>
 #include <net/tcp.h>
 
+#include "conntrack.h"
 #include "cookie.h"
 #include "handoff.h"
 #include "hook.h"
@@ -112,26 +113,6 @@ void sg_handoff_note_syn(struct sg_net *sn, const struct sk_buff *skb,
 static bool sg_recent(const unsigned long *stamp)
 {
 	return time_before(jiffies, READ_ONCE(*stamp) + TCP_SYNCOOKIE_VALID);
-}
-
-/*
- * The entry conntrack holds for the segment in @pkt, in @zone, before
- * conntrack has seen the segment; with a reference, or NULL.
- */
-struct nf_conntrack_tuple_hash *
-sg_ct_find(struct net *net, const struct nf_conntrack_zone *zone,
-	   const struct sg_pkt *pkt)
-{
-	struct nf_conntrack_tuple tuple = {};
-
-	tuple.src.l3num = pkt->t.family;
-	memcpy(tuple.src.u3.all, pkt->t.saddr, sizeof(tuple.src.u3.all));
-	memcpy(tuple.dst.u3.all, pkt->t.daddr, sizeof(tuple.dst.u3.all));
-	tuple.src.u.tcp.port = pkt->t.sport;
-	tuple.dst.u.tcp.port = pkt->t.dport;
-	tuple.dst.protonum = IPPROTO_TCP;
-	tuple.dst.dir = IP_CT_DIR_ORIGINAL;
-	return nf_conntrack_find_get(net, zone, &tuple);
 }
 
 /* Rewrites one 32-bit word of the TCP header, keeping the checksum. */
@@ -214,14 +195,14 @@ static unsigned int sg_handoff_ack(struct sg_net *sn, struct sk_buff *skb,
 	 * (gateway.c gives it nf_synproxy_core's template before raw).
 	 */
 	tmpl = nf_ct_get(skb, &ctinfo);
-	if (tmpl ? !nf_ct_is_template(tmpl) || nfct_synproxy(tmpl) :
+	if (tmpl ? !nf_ct_is_template(tmpl) || sg_ct_synproxy(tmpl) :
 		   ctinfo == IP_CT_UNTRACKED)
 		return NF_ACCEPT;
 
-	zone = nf_ct_zone_tmpl(tmpl, skb, &tmp);
+	zone = sg_ct_zone_tmpl(tmpl, skb, &tmp);
 	h = sg_ct_find(sn->net, zone, pkt);
 	if (h) {
-		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+		sg_ct_put(nf_ct_tuplehash_to_ctrack(h));
 		return NF_ACCEPT;
 	}
 
@@ -305,7 +286,7 @@ void sg_handoff_established(struct sk_buff *skb, const struct sg_pkt *pkt)
 	ct->proto.tcp.last_end = ntohl(th->seq);
 	ct->proto.tcp.last_win = ntohs(th->window);
 
-	timeouts = nf_ct_timeout_lookup(ct);
+	timeouts = sg_ct_timeouts(ct);
 	if (!timeouts)
 		timeouts = nf_tcp_pernet(nf_ct_net(ct))->timeouts;
 	/* Relative until confirmed (__nf_conntrack_confirm() adds now). */

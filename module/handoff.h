@@ -21,10 +21,6 @@ struct nf_conn *sg_handoff_synack_ct(const struct sk_buff *skb);
 void sg_handoff_abandon(struct sk_buff *skb);
 bool sg_handoff_forwarded(struct sk_buff *skb, struct sg_pkt *pkt);
 
-struct nf_conntrack_tuple_hash *
-sg_ct_find(struct net *net, const struct nf_conntrack_zone *zone,
-	   const struct sg_pkt *pkt);
-
 unsigned int sg_handoff_ipv4_in(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state);
 unsigned int sg_handoff_ipv6_in(void *priv, struct sk_buff *skb,

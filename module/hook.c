@@ -262,7 +262,7 @@ bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
  * with it, and the ACK that follows starts a connection with no master,
  * helper or NAT binding, which a `ct state related` rule does not admit.
  */
-static bool sg_syn_related(const struct sk_buff *skb)
+bool sg_syn_related(const struct sk_buff *skb)
 {
 	enum ip_conntrack_info ctinfo;
 	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
@@ -651,32 +651,6 @@ static const struct nf_hook_ops sg_hook_ops[] = {
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_FORWARD,
 		.priority = NF_IP6_PRI_LAST - 1,
-	},
-	/* ...its ACK to the backend, just before nf_synproxy_core's hook... */
-	{
-		.hook = sg_gateway_ipv4_out,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_POST_ROUTING,
-		.priority = NF_IP_PRI_CONNTRACK_CONFIRM - 2,
-	},
-	{
-		.hook = sg_gateway_ipv6_out,
-		.pf = NFPROTO_IPV6,
-		.hooknum = NF_INET_POST_ROUTING,
-		.priority = NF_IP6_PRI_LAST - 2,
-	},
-	/* ...and their cookies' ACKs, before raw and conntrack see them. */
-	{
-		.hook = sg_gateway_ipv4_ack,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_RAW - 1,
-	},
-	{
-		.hook = sg_gateway_ipv6_ack,
-		.pf = NFPROTO_IPV6,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP6_PRI_RAW - 1,
 	},
 };
 

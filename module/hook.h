@@ -26,6 +26,7 @@ bool sg_checksum_bad(struct sk_buff *skb, const struct sg_pkt *pkt,
 		     unsigned int hook);
 struct sock *sg_lookup_listener(struct net *net, const struct sg_pkt *pkt);
 void sg_rst(struct sg_net *sn, const struct sg_tuple *t, u32 mode);
+bool sg_syn_related(const struct sk_buff *skb);
 bool sg_syn_wants_cookie(struct sg_net *sn, const struct sg_pkt *pkt,
 			 const struct sock *lsk, u32 mode);
 

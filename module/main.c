@@ -13,6 +13,7 @@
 #include "synguard.h"
 #include "backend.h"
 #include "backlog.h"
+#include "conntrack.h"
 #include "cookie.h"
 #include "filter.h"
 #include "gateway.h"
@@ -71,10 +72,7 @@ static int __net_init sg_net_init(struct net *net)
 
 	sg_backlog_init(sn);
 	sg_policy_init(sn);
-
-	ret = sg_gateway_init_net(net);
-	if (ret)
-		goto err_gateway;
+	sg_gateway_init_net(sn);
 
 	ret = sg_hook_register(net);
 	if (ret)
@@ -91,8 +89,6 @@ err_hooks:
 	 * later one failed; a packet may still be inside one of them.
 	 */
 	synchronize_net();
-	sg_gateway_exit_net(net);
-err_gateway:
 	sg_policy_stop(sn);
 	sg_halfopen_destroy(sn);
 err_portstat:
@@ -112,6 +108,7 @@ err_free_stats:
 static void __net_exit sg_net_pre_exit(struct net *net)
 {
 	sg_hook_unregister(net);
+	sg_gateway_pre_exit_net(sg_net(net));
 }
 
 static void __net_exit sg_net_exit(struct net *net)
@@ -119,7 +116,7 @@ static void __net_exit sg_net_exit(struct net *net)
 	struct sg_net *sn = sg_net(net);
 
 	sg_policy_stop(sn);
-	sg_gateway_exit_net(net);
+	sg_gateway_exit_net(sn);
 
 	/* The last SYN is counted: fold the counters into the totals. */
 	mutex_lock(&sg_nets_lock);
@@ -162,10 +159,13 @@ static int __init sg_init(void)
 	sg_default_config.gateway = gateway;
 	sg_cookie_init();
 	sg_handoff_init();
+	ret = sg_conntrack_init();
+	if (ret)
+		return ret;
 
 	ret = sg_backend_init();
 	if (ret)
-		return ret;
+		goto err_conntrack;
 
 	ret = sg_sysfs_init();
 	if (ret)
@@ -184,10 +184,13 @@ static int __init sg_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&sg_net_ops);
+	sg_gateway_exit();
 err_sysfs:
 	sg_sysfs_exit();
 err_backend:
 	sg_backend_exit();
+err_conntrack:
+	sg_conntrack_exit();
 	return ret;
 }
 
@@ -195,10 +198,12 @@ static void __exit sg_exit(void)
 {
 	sg_netlink_exit();
 	unregister_pernet_subsys(&sg_net_ops);
+	sg_gateway_exit();
 	/* Tables replaced by a resize are freed by call_rcu() callbacks. */
 	rcu_barrier();
 	sg_sysfs_exit();
 	sg_backend_exit();
+	sg_conntrack_exit();
 }
 
 module_init(sg_init);

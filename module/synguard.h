@@ -111,6 +111,15 @@ struct sg_net {
 	atomic_t gw_learn_budget;
 #define SG_GW_LEARN_PER_SEC 16
 
+	/*
+	 * Gateway mode's set-up (gateway.c): gw_state goes from SG_GW_IDLE
+	 * to SG_GW_STARTING by cmpxchg on the packet path, which queues
+	 * gw_work; the work stores SG_GW_ACTIVE or SG_GW_FAILED with
+	 * release semantics once the hooks are in, or could not be.
+	 */
+	atomic_t gw_state;
+	struct work_struct gw_work;
+
 	/* Owned by the policy work, which runs once a second. */
 	struct delayed_work policy_work ____cacheline_aligned_in_smp;
 	u64 last[SG_STAT_MAX];		/* the counters a second ago */

@@ -67,6 +67,10 @@ sg_load mode=auto || { echo "FAIL: insmod synguard"; exit "$ksft_fail"; }
 ctl() { "$SYNGUARD_CTL" -n "$ROUTER" "$@"; }
 stat() { sg_ns_counter "$ROUTER" "$1"; }
 
+# Nothing is DNATed here: the server network is named.
+sg_check "forward add the server network" \
+	ctl forward add 10.0.2.0/24 fd00:2::/64 || exit "$ret"
+
 # opened_by LABEL N CMD...: CMD succeeds, and the gateway opened N
 # connections for it (gateway_opened moved by N).
 opened_by()

@@ -98,8 +98,11 @@ kill "$ECHO_PID"
 wait "$ECHO_PID" 2>/dev/null
 sg_echo_server "$SRV" "$SRV_IP" 80 || { sg_fail "no listener"; exit $ret; }
 
-# --- with synguard in auto
+# --- with synguard in auto, the server network named: nothing is
+# DNATed here.
 sg_load mode=auto || { sg_fail "insmod synguard"; exit $ret; }
+sg_check "forward add 10.0.2.0/24" \
+	"$SYNGUARD_CTL" -n "$ROUTER" forward add 10.0.2.0/24 || exit $ret
 
 # Connections without a flood, to each destination the checks in mode
 # always use, so that synguard has learned their backends' options (and

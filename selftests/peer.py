@@ -7,6 +7,7 @@
     peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
                               [--tfo] [--ip-options] [--dst-options]
                               [--hold S]
+    peer.py many ADDR[,ADDR...] PORT [--count N] [--timeout S]
 
 serve: an echo server (a thread per connection) until killed; prints
 "listening" once it listens. --dev binds it to a device (SO_BINDTODEVICE:
@@ -29,6 +30,10 @@ is:
   timeout   nothing answered within --timeout seconds (default 3)
   reset     connected, then reset or closed before the echo
   error:... anything else
+
+many: COUNT connections (one to each ADDR by default), all at once, each
+as connect makes it; prints how many had each outcome, as
+"OUTCOME=N" words in the order above ("ok=150", "timeout=40").
 """
 
 import argparse
@@ -165,9 +170,32 @@ def connect(a):
         s.close()
 
 
+OUTCOMES = ("ok", "refused", "timeout", "reset")
+
+
+def many(a):
+    addrs = a.addr.split(",")
+    count = a.count or len(addrs)
+    got = [None] * count
+
+    def one(i):
+        b = argparse.Namespace(**vars(a))
+        b.addr = addrs[i % len(addrs)]
+        got[i] = connect(b)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    kinds = sorted(set(got), key=lambda o: (OUTCOMES.index(o)
+                                           if o in OUTCOMES else 9, o))
+    return " ".join("%s=%d" % (o, got.count(o)) for o in kinds)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=("serve", "connect"))
+    ap.add_argument("what", choices=("serve", "connect", "many"))
     ap.add_argument("addr")
     ap.add_argument("port", type=int)
     ap.add_argument("--md5")
@@ -181,9 +209,12 @@ def main():
     ap.add_argument("--hold", type=float, default=0.0)
     ap.add_argument("--transparent", action="store_true")
     ap.add_argument("--name")
+    ap.add_argument("--count", type=int, default=0)
     a = ap.parse_args()
     if a.what == "serve":
         serve(a)
+    elif a.what == "many":
+        print(many(a))
     else:
         outcome = connect(a)
         if outcome is not None:

@@ -4,11 +4,13 @@
 
     pkt.py syn|ack SRC DST DPORT [--count N] [--bad-checksum] [--sport P]
                                  [--src-net PREFIX] [--interval SECONDS]
+                                 [--dst-options]
 
 Sends COUNT segments from a raw socket with the given flags, random
 sequence and acknowledgement numbers and random source ports, or, with
 --sport, source ports P, P+1, P+2 and so on. IPv4 or IPv6 follows from
-the addresses. Use only addresses inside network namespaces the test
+the addresses; --dst-options puts an IPv6 destination options header
+(PadN) before the TCP header. Use only addresses inside network namespaces the test
 created.
 
 The tests count these segments exactly, so a send that fails is an
@@ -50,13 +52,20 @@ def tcp_segment(src, dst, sport, dport, flags, seq, ack, opts, bad):
     return hdr[:16] + struct.pack("!H", c) + hdr[18:]
 
 
-def ip_packet(src, dst, payload):
+# An IPv6 destination options header: next header TCP, PadN to 8 bytes.
+DSTOPTS = b"\x06\x00\x01\x04\x00\x00\x00\x00"
+
+
+def ip_packet(src, dst, payload, dstopts=False):
     if src.version == 4:
         hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload),
                           random.getrandbits(16), 0x4000, 64, 6, 0,
                           src.packed, dst.packed)
         hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
         return hdr + payload
+    if dstopts:
+        return struct.pack("!IHBB16s16s", 6 << 28, len(DSTOPTS + payload),
+                           60, 64, src.packed, dst.packed) + DSTOPTS + payload
     return struct.pack("!IHBB16s16s", 6 << 28, len(payload), 6, 64,
                        src.packed, dst.packed) + payload
 
@@ -75,6 +84,8 @@ def main():
     ap.add_argument("--bad-checksum", action="store_true")
     ap.add_argument("--src-net",
                     help="a random source in this prefix for each segment")
+    ap.add_argument("--dst-options", action="store_true",
+                    help="IPv6: a destination options header before TCP")
     a = ap.parse_args()
 
     src = ipaddress.ip_address(a.src)
@@ -104,7 +115,7 @@ def main():
             seg = tcp_segment(src, dst, sport, a.dport, 0x10,
                               random.getrandbits(32),
                               random.getrandbits(32), b"", a.bad_checksum)
-        s.sendto(ip_packet(src, dst, seg), (a.dst, 0))
+        s.sendto(ip_packet(src, dst, seg, a.dst_options), (a.dst, 0))
         if a.interval:
             time.sleep(a.interval)
     return 0
