@@ -494,7 +494,7 @@ static bool sg_gw_cookies_out(const struct sg_net *sn, u32 mode)
 }
 
 static unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+					const struct nf_hook_state *state)
 {
 	struct sg_net *sn = sg_net(state->net);
 	u32 mode = READ_ONCE(sn->cfg.mode);
@@ -506,7 +506,7 @@ static unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
 }
 
 static unsigned int sg_gateway_ipv6_ack(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+					const struct nf_hook_state *state)
 {
 	struct sg_net *sn = sg_net(state->net);
 	u32 mode = READ_ONCE(sn->cfg.mode);
@@ -569,7 +569,7 @@ static unsigned int sg_gw_server_ack(struct sk_buff *skb,
 
 /* Only the ACKs this host makes: nothing forwarded passes unseen. */
 static unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+					const struct nf_hook_state *state)
 {
 	if (skb->skb_iif || ip_hdr(skb)->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
@@ -577,7 +577,7 @@ static unsigned int sg_gateway_ipv4_out(void *priv, struct sk_buff *skb,
 }
 
 static unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+					const struct nf_hook_state *state)
 {
 	/* nf_synproxy_core's segments carry no extension headers. */
 	if (skb->skb_iif || ipv6_hdr(skb)->nexthdr != IPPROTO_TCP)

@@ -36,6 +36,9 @@
 #   SYNGUARD_MODPROBE=1         build nothing: the guest loads the synguard
 #                               installed on this machine (the package's,
 #                               built by DKMS) with modprobe
+#   SYNGUARD_QUICK=1            tests that repeat a case on a path another
+#                               case already takes run it once (make check;
+#                               the test says SKIP for the repeat)
 #
 # Per kernel, everything lands in build/<kver>/: build.log, console.log,
 # qemu.log, results/tap.txt, results/<test>.log (its output) and
@@ -58,6 +61,7 @@ qemu_smp=${SYNGUARD_QEMU_SMP:-2}
 qemu_mem=${SYNGUARD_QEMU_MEM:-2G}
 follow=${SYNGUARD_FOLLOW:-}
 modprobe=${SYNGUARD_MODPROBE:-}
+quick=${SYNGUARD_QUICK:-}
 
 # Kernel messages that fail a run wherever they appear on the console.
 splat_re='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|UBSAN'
@@ -553,7 +557,7 @@ run_kernel()
 		mitigations=off 8250.nr_uarts=1 rdinit=/init
 		"sg_repo=$repo" "sg_tests=$(IFS=,; echo "${tests[*]}")"
 		"sg_timeout=$test_timeout" "sg_timeout_scale=$timeout_scale"
-		"sg_share=$share" ${modprobe:+sg_modprobe=1}
+		"sg_share=$share" ${modprobe:+sg_modprobe=1} ${quick:+sg_quick=1}
 	)
 	# shellcheck disable=SC2054 # commas inside QEMU option values
 	qemu=(

@@ -19,6 +19,7 @@
 #   sg_share=9p|virtiofs  how the host's shares come in (else 9p)
 #   sg_modprobe=1     load synguard with modprobe, from /lib/modules (a
 #                     packaged install), not insmod from the tree's build
+#   sg_quick=1        export SYNGUARD_QUICK=1 (check.sh, SYNGUARD_QUICK)
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -55,7 +56,7 @@ hostname synguard-guest
 ip link set lo up
 modprobe -q virtio-rng 2>/dev/null
 
-repo='' tests='' def_timeout=300 scale=1 share=9p modprobe=''
+repo='' tests='' def_timeout=300 scale=1 share=9p modprobe='' quick=''
 read -r -a cmdline </proc/cmdline
 for arg in "${cmdline[@]}"; do
 	case "$arg" in
@@ -65,6 +66,7 @@ for arg in "${cmdline[@]}"; do
 	sg_timeout_scale=*) scale=${arg#sg_timeout_scale=} ;;
 	sg_share=*) share=${arg#sg_share=} ;;
 	sg_modprobe=*) modprobe=${arg#sg_modprobe=} ;;
+	sg_quick=*) quick=${arg#sg_quick=} ;;
 	esac
 done
 
@@ -110,6 +112,7 @@ fi
 export SYNGUARD_CTL
 export SYNGUARD_RESULTS="$results"
 export SYNGUARD_TIMEOUT_SCALE="$scale"
+export SYNGUARD_QUICK="$quick"
 
 tap="$results/tap.txt"
 : >"$tap"
