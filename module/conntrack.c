@@ -24,9 +24,6 @@
 
 /* Written once by sg_conntrack_init(), before any hook is registered. */
 static typeof(nf_conntrack_find_get) *sg_ct_find_get __read_mostly;
-#ifdef SG_HAVE_CT_EXT_GENID
-static typeof(__nf_ct_ext_find) *sg_ct_ext_find_get __read_mostly;
-#endif
 
 const struct nf_conntrack_zone sg_ct_zone_dflt = {
 	.id = NF_CT_DEFAULT_ZONE_ID,
@@ -37,10 +34,6 @@ void sg_conntrack_exit(void)
 {
 	if (sg_ct_find_get)
 		symbol_put(nf_conntrack_find_get);
-#ifdef SG_HAVE_CT_EXT_GENID
-	if (sg_ct_ext_find_get)
-		symbol_put(__nf_ct_ext_find);
-#endif
 }
 
 int __init sg_conntrack_init(void)
@@ -48,27 +41,11 @@ int __init sg_conntrack_init(void)
 	/* Fails only where it is built in, or missing. */
 	request_module("nf_conntrack");
 	sg_ct_find_get = symbol_get(nf_conntrack_find_get);
-#ifdef SG_HAVE_CT_EXT_GENID
-	sg_ct_ext_find_get = symbol_get(__nf_ct_ext_find);
-	if (!sg_ct_ext_find_get)
-		goto err;
-#endif
-	if (!sg_ct_find_get)
-		goto err;
-	return 0;
-err:
+	if (sg_ct_find_get)
+		return 0;
 	pr_err("needs nf_conntrack, which cannot be loaded\n");
-	sg_conntrack_exit();
 	return -ENOENT;
 }
-
-#ifdef SG_HAVE_CT_EXT_GENID
-/* An extension of an entry made before an extension type went away. */
-void *sg_ct_ext_find_slow(const struct nf_ct_ext *ext, u8 id)
-{
-	return sg_ct_ext_find_get(ext, id);
-}
-#endif
 
 /*
  * nf_ct_zone_tmpl(): the zone of a segment that raw gave @tmpl (or

@@ -22,26 +22,25 @@ struct nf_conntrack_tuple_hash *
 sg_ct_find(struct net *net, const struct nf_conntrack_zone *zone,
 	   const struct sg_pkt *pkt);
 
-#ifdef SG_HAVE_CT_EXT_GENID
-void *sg_ct_ext_find_slow(const struct nf_ct_ext *ext, u8 id);
-#endif
-
 /*
  * The header's inline helpers below, each without the call into
  * nf_conntrack that would link synguard to it (conntrack.c).
  */
 
-/* nf_ct_ext_find() */
+/*
+ * nf_ct_ext_find(). On 6.1 the kernel's also hides the extensions of an
+ * unconfirmed entry made before a module with extensions went away
+ * (ext->gen_id): only nf_conntrack can tell, and it does not export how.
+ * Such an entry's packet is dropped when conntrack confirms it, and the
+ * module's data stays until every RCU reader, this hook's caller
+ * included, is done (nf_ct_iterate_destroy()): reading it here is safe.
+ */
 static inline void *sg_ct_ext_find(const struct nf_conn *ct, u8 id)
 {
 	struct nf_ct_ext *ext = ct->ext;
 
 	if (!ext || !__nf_ct_ext_exist(ext, id))
 		return NULL;
-#ifdef SG_HAVE_CT_EXT_GENID
-	if (unlikely(ext->gen_id))
-		return sg_ct_ext_find_slow(ext, id);
-#endif
 	return (void *)ext + ext->offset[id];
 }
 
