@@ -59,13 +59,17 @@ table ip6 fw {
 NFT
 sg_echo_server "$SRV" fd00:2::2 80 || { echo "FAIL: no listener"; exit "$ksft_fail"; }
 
+ct_empty() { (($(sg_ct_count "$HOST") == 0)); }
+
 # flood LABEL: $N spoofed ACKs with a destination options header at the
 # published port; prints the conntrack entries they left.
 flood()
 {
 	local c0
 
+	# 6.1 counts flushed entries until they are freed.
 	ip netns exec "$HOST" conntrack -F >/dev/null 2>&1
+	busywait 5000 ct_empty
 	c0=$(sg_ct_count "$HOST")
 	ip netns exec "$CLI" python3 "$SG_LIB_DIR/pkt.py" ack fd00:1::1 \
 		"$HOST6" 8080 --count "$N" --dst-options --src-net fd00:1::/64
