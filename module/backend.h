@@ -5,8 +5,6 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
-struct net;
-
 /*
  * What the backends behind one gateway destination told us in their
  * SYN-ACKs. Each option is known only from evidence: a SYN-ACK without
@@ -35,21 +33,34 @@ struct sg_dest {
 
 enum sg_gw_verdict {
 	SG_GW_COOKIE,		/* answer with a cookie, options in @o */
+	SG_GW_UNLISTED,		/* ...for a destination with no room */
 	SG_GW_PASS,		/* let it through: the one SYN to learn from */
 	SG_GW_REFUSE,		/* the backend refuses the port: RST */
 };
 
-int sg_backend_init(void);
-void sg_backend_exit(void);
-void sg_backend_forget(const struct net *net);
+/* One namespace's destinations (backend.c). */
+struct sg_backends;
 
-enum sg_gw_verdict sg_backend_query(const struct net *net,
+/* The gateway_table setting: destinations, rounded to a power of two. */
+#define SG_BE_MIN_SLOTS		64U
+#define SG_BE_MAX_SLOTS		65536U
+#define SG_BE_DEFAULT_SLOTS	1024U
+
+u32 sg_backends_round(u32 slots);
+struct sg_backends *sg_backends_alloc(u32 slots);
+void sg_backends_free(struct sg_backends *t);
+u32 sg_backends_slots(const struct sg_backends *t);
+void sg_backends_copy(struct sg_backends *to, struct sg_backends *from);
+void sg_backends_merge_stamps(struct sg_backends *to,
+			      struct sg_backends *from);
+
+enum sg_gw_verdict sg_backend_query(struct sg_backends *t,
 				    const struct sg_dest *d,
 				    struct sg_backend_opts *o, atomic_t *budget);
-bool sg_backend_cookies_out(const struct net *net, const struct sg_dest *d);
-void sg_backend_learn(const struct net *net, const struct sg_dest *d,
+bool sg_backend_cookies_out(struct sg_backends *t, const struct sg_dest *d);
+void sg_backend_learn(struct sg_backends *t, const struct sg_dest *d,
 		      const struct sg_backend_opts *o);
-void sg_backend_refused(const struct net *net, const struct sg_dest *d);
+void sg_backend_refused(struct sg_backends *t, const struct sg_dest *d);
 
 /* A copy of one destination, for the netlink dump. */
 struct sg_backend_view {
@@ -59,8 +70,8 @@ struct sg_backend_view {
 	u32 age_ms;		/* since the last SYN-ACK or RST */
 };
 
-u32 sg_backend_count(const struct net *net);
-int sg_backend_walk(const struct net *net, u32 *pos,
+u32 sg_backend_count(struct sg_backends *t);
+int sg_backend_walk(struct sg_backends *t, u32 *pos,
 		    int (*fn)(void *arg, const struct sg_backend_view *v),
 		    void *arg);
 

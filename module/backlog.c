@@ -156,6 +156,17 @@ static void sg_backlog_event(struct sg_net *sn, u32 type, u32 key,
 	sg_nl_event(sn, &ev);
 }
 
+/* No full listener's episode open: nothing for sg_backlog_second(). */
+bool sg_backlog_idle(struct sg_net *sn)
+{
+	int i;
+
+	for (i = 0; i < SG_BACKLOG_PORTS; i++)
+		if (READ_ONCE(sn->backlog.key[i]))
+			return false;
+	return true;
+}
+
 void sg_backlog_second(struct sg_net *sn)
 {
 	unsigned long idle = READ_ONCE(sn->cfg.cooldown) * HZ, last, since;

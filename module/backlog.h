@@ -37,5 +37,6 @@ void sg_backlog_full(struct sg_net *sn, const struct sock *lsk, u8 family);
 
 /* From the policy work, once a second: the events. */
 void sg_backlog_second(struct sg_net *sn);
+bool sg_backlog_idle(struct sg_net *sn);
 
 #endif /* _SG_BACKLOG_H */

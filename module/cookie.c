@@ -769,7 +769,7 @@ unsigned int sg_cookie_gateway(struct sg_net *sn, struct sk_buff *skb,
 	sg_stat_inc(sn, GATEWAY_COOKIES);
 	sg_port_count(sn, dport, SG_PORT_SENT);
 	now = jiffies;
-	if (READ_ONCE(sn->last_gw_cookie) != now)
+	if (now - READ_ONCE(sn->last_gw_cookie) >= HZ)
 		WRITE_ONCE(sn->last_gw_cookie, now);
 	return NF_STOLEN;
 }

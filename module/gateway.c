@@ -53,13 +53,16 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/kmod.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/sched/mm.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_synproxy.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_synproxy.h>
@@ -199,8 +202,8 @@ static void sg_gw_start(struct sg_net *sn)
  * (a timestamp or ECN left out says nothing: conntrack keeps no record
  * of them).
  */
-static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
-			const struct nf_conn *ct)
+static void sg_gw_learn(struct sg_net *sn, struct sg_backends *t,
+			const struct sg_pkt *pkt, const struct nf_conn *ct)
 {
 	u8 syn_flags = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
 	const struct tcphdr *th = pkt->th;
@@ -230,7 +233,7 @@ static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
 		o.flags |= SG_BE_ECN;
 
 	sg_gw_dest(&pkt->t, &d);
-	sg_backend_learn(sn->net, &d, &o);
+	sg_backend_learn(t, &d, &o);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
 }
 
@@ -239,8 +242,8 @@ static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
  * exactly the SYN, and the connection never got established) says the
  * port is closed.
  */
-static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
-			const struct nf_conn *ct)
+static void sg_gw_reset(struct sg_net *sn, struct sg_backends *t,
+			const struct sg_pkt *pkt, const struct nf_conn *ct)
 {
 	const struct tcphdr *th = pkt->th;
 	struct sg_dest d;
@@ -250,7 +253,7 @@ static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
 	    READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end))
 		return;
 	sg_gw_dest(&pkt->t, &d);
-	sg_backend_refused(sn->net, &d);
+	sg_backend_refused(t, &d);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
 	if (sg_halfopen_reset(sn, &pkt->t))
 		sg_stat_inc(sn, HALFOPEN_RESET);
@@ -269,6 +272,21 @@ static bool sg_gw_signed(const struct tcphdr *th)
 	return o.signature;
 }
 
+/*
+ * An entry the ruleset set up its own way: a conntrack zone other than
+ * the default (raw's "ct zone set"), a helper or a timeout policy. The
+ * entry the cookie's ACK would make takes nf_synproxy_core's template
+ * instead of raw's, and would lose them: such a SYN is its server's.
+ */
+static bool sg_gw_ct_custom(const struct nf_conn *ct)
+{
+#ifdef CONFIG_NF_CONNTRACK_ZONES
+	if (ct->zone.id != NF_CT_DEFAULT_ZONE_ID)
+		return true;
+#endif
+	return sg_ct_ext_find(ct, NF_CT_EXT_HELPER) || sg_ct_timeouts(ct);
+}
+
 static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 			      struct sg_pkt *pkt, const struct nf_conn *ct,
 			      u32 mode)
@@ -284,6 +302,7 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
+	sg_policy_kick(sn);
 	sg_port_count(sn, pkt->t.dport, SG_PORT_SYN);
 	if (!sg_port_protected(sn, pkt->t.dport) ||
 	    sg_source_allowed(sn, &pkt->t))
@@ -295,6 +314,10 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	}
 	if (sg_gw_signed(pkt->th))
 		goto left;
+	if (sg_gw_ct_custom(ct)) {
+		sg_stat_inc(sn, GATEWAY_CT_CUSTOM);
+		goto left;
+	}
 	if (!sg_syn_wants_cookie(sn, pkt, NULL, mode) || !sg_gw_active(sn))
 		goto pass;
 	if (sg_checksum_bad(skb, pkt, NF_INET_FORWARD)) {
@@ -303,7 +326,11 @@ static unsigned int sg_gw_syn(struct sg_net *sn, struct sk_buff *skb,
 	}
 
 	sg_gw_dest(&pkt->t, &d);
-	switch (sg_backend_query(sn->net, &d, &o, &sn->gw_learn_budget)) {
+	switch (sg_backend_query(rcu_dereference(sn->backends), &d, &o,
+				 &sn->gw_learn_budget)) {
+	case SG_GW_UNLISTED:
+		sg_stat_inc(sn, GATEWAY_UNLISTED);
+		fallthrough;
 	case SG_GW_COOKIE:
 		return sg_cookie_gateway(sn, skb, pkt, &o, false);
 	case SG_GW_REFUSE:
@@ -342,10 +369,15 @@ static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
 	sg_gw_start(sn);
 
 	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
+		/* Nothing to learn into before gateway mode has started. */
+		struct sg_backends *t = rcu_dereference(sn->backends);
+
+		if (!t)
+			return NF_ACCEPT;
 		if (th->syn && th->ack)
-			sg_gw_learn(sn, pkt, ct);
+			sg_gw_learn(sn, t, pkt, ct);
 		else if (th->rst)
-			sg_gw_reset(sn, pkt, ct);
+			sg_gw_reset(sn, t, pkt, ct);
 		return NF_ACCEPT;
 	}
 
@@ -433,14 +465,21 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 {
 	struct synproxy_net *snet = sg_synproxy_net(sn->net);
 	const struct tcphdr *th = pkt->th;
+	struct sg_backends *t;
 	enum sg_gw_ct state;
 	struct sg_dest d;
 	int ret;
 
+	/*
+	 * Untracked, seen already (loopback), or given a template by raw:
+	 * a zone, helper or timeout policy of the ruleset's, whose SYNs
+	 * are left to their servers (sg_gw_ct_custom()).
+	 */
 	if (th->syn || th->rst || !th->ack || skb_nfct(skb))
 		return NF_ACCEPT;
 	sg_gw_dest(&pkt->t, &d);
-	if (!sg_backend_cookies_out(sn->net, &d))
+	t = rcu_dereference(sn->backends);
+	if (!sg_backend_cookies_out(t, &d))
 		return NF_ACCEPT;
 
 	state = sg_gw_conntrack(sn->net, pkt);
@@ -462,6 +501,13 @@ static unsigned int sg_gw_ack(struct sg_net *sn, struct sk_buff *skb,
 		sg_stat_inc(sn, ACKS_UNMATCHED);
 		return NF_DROP;
 	}
+	/*
+	 * Data or a FIN: no handshake's last ACK, but a connection
+	 * conntrack has lost (conntrack -F) or never saw. Conntrack picks
+	 * it up or not (nf_conntrack_tcp_loose), as without synguard.
+	 */
+	if (!sg_bare(skb, pkt))
+		return NF_ACCEPT;
 
 	ret = sg_cookie_gateway_open(skb, pkt, false);
 	if (ret < 0) {
@@ -490,7 +536,7 @@ static bool sg_gw_cookies_out(const struct sg_net *sn, u32 mode)
 {
 	return sg_gateway_on(sn, mode) &&
 	       time_before(jiffies, READ_ONCE(sn->last_gw_cookie) +
-				    TCP_SYNCOOKIE_VALID);
+				    SG_GW_COOKIE_OUT);
 }
 
 static unsigned int sg_gateway_ipv4_ack(void *priv, struct sk_buff *skb,
@@ -588,18 +634,21 @@ static unsigned int sg_gateway_ipv6_out(void *priv, struct sk_buff *skb,
 
 /* The hooks a namespace gets once it forwards to a published service. */
 static const struct nf_hook_ops sg_gw_ops[] = {
-	/* The cookies' ACKs, before raw and conntrack see them... */
+	/*
+	 * The cookies' ACKs, after raw (whose templates, zones above all,
+	 * decide which entry an ACK belongs to) and before conntrack...
+	 */
 	{
 		.hook = sg_gateway_ipv4_ack,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_RAW - 1,
+		.priority = NF_IP_PRI_RAW + 1,
 	},
 	{
 		.hook = sg_gateway_ipv6_ack,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP6_PRI_RAW - 1,
+		.priority = NF_IP6_PRI_RAW + 1,
 	},
 	/* ...and our ACK to the backend, just before nf_synproxy_core's. */
 	{
@@ -643,14 +692,34 @@ static void sg_gw_synproxy_fini(struct net *net)
 	sg_synproxy.ipv4_fini(snet, net);
 }
 
+/* A table for @slots destinations, charged to the namespace's memcg. */
+static struct sg_backends *sg_gw_table_alloc(struct sg_net *sn, u32 slots)
+{
+	struct mem_cgroup *old = set_active_memcg(sn->memcg);
+	struct sg_backends *t = sg_backends_alloc(slots);
+
+	set_active_memcg(old);
+	return t;
+}
+
 static void sg_gw_work(struct work_struct *work)
 {
 	struct sg_net *sn = container_of(work, struct sg_net, gw_work);
+	struct sg_backends *t;
 	int ret;
 
 	ret = sg_synproxy_get();
 	if (ret) {
 		pr_warn_once("gateway mode needs nf_synproxy_core, which cannot be loaded: forwarded SYNs are left to their servers\n");
+		goto fail;
+	}
+	mutex_lock(&sn->lock);
+	t = sg_gw_table_alloc(sn, sn->cfg.gateway_table);
+	if (t)
+		rcu_assign_pointer(sn->backends, t);
+	mutex_unlock(&sn->lock);
+	if (!t) {
+		ret = -ENOMEM;
 		goto fail;
 	}
 	ret = sg_gw_synproxy_init(sn->net);
@@ -670,10 +739,43 @@ fail:
 	atomic_set_release(&sn->gw_state, SG_GW_FAILED);
 }
 
+/*
+ * Runs as the task that makes the namespace (or loads synguard, for the
+ * namespaces that were there before): its memory cgroup pays for the
+ * namespace's gateway destinations.
+ */
 void sg_gateway_init_net(struct sg_net *sn)
 {
 	atomic_set(&sn->gw_state, SG_GW_IDLE);
 	INIT_WORK(&sn->gw_work, sg_gw_work);
+	RCU_INIT_POINTER(sn->backends, NULL);
+	sn->memcg = get_mem_cgroup_from_mm(current->mm);
+}
+
+/*
+ * The gateway_table setting, under sn->lock. A table already made is
+ * replaced by one of the new size holding what the old one had in use;
+ * cookies stamped on the old one while it is being replaced are carried
+ * over once no CPU can be stamping it any more.
+ */
+int sg_gateway_resize(struct sg_net *sn, u32 slots)
+{
+	struct sg_backends *old, *t;
+
+	lockdep_assert_held(&sn->lock);
+	old = rcu_dereference_protected(sn->backends,
+					lockdep_is_held(&sn->lock));
+	if (!old || sg_backends_slots(old) == sg_backends_round(slots))
+		return 0;
+	t = sg_gw_table_alloc(sn, slots);
+	if (!t)
+		return -ENOMEM;
+	sg_backends_copy(t, old);
+	rcu_assign_pointer(sn->backends, t);
+	synchronize_rcu();
+	sg_backends_merge_stamps(t, old);
+	sg_backends_free(old);
+	return 0;
 }
 
 /*
@@ -692,7 +794,38 @@ void sg_gateway_exit_net(struct sg_net *sn)
 {
 	if (atomic_read(&sn->gw_state) == SG_GW_ACTIVE)
 		sg_gw_synproxy_fini(sn->net);
-	sg_backend_forget(sn->net);
+	sg_backends_free(rcu_dereference_protected(sn->backends, true));
+	mem_cgroup_put(sn->memcg);
+}
+
+/* The destinations the namespace's table holds in use, for netlink. */
+u32 sg_gateway_destinations(struct sg_net *sn)
+{
+	struct sg_backends *t;
+	u32 n = 0;
+
+	rcu_read_lock();
+	t = rcu_dereference(sn->backends);
+	if (t)
+		n = sg_backend_count(t);
+	rcu_read_unlock();
+	return n;
+}
+
+/* sg_backend_walk() over the namespace's table, if it has one yet. */
+int sg_gateway_walk(struct sg_net *sn, u32 *pos,
+		    int (*fn)(void *arg, const struct sg_backend_view *v),
+		    void *arg)
+{
+	struct sg_backends *t;
+	int ret = 0;
+
+	rcu_read_lock();
+	t = rcu_dereference(sn->backends);
+	if (t)
+		ret = sg_backend_walk(t, pos, fn, arg);
+	rcu_read_unlock();
+	return ret;
 }
 
 /* Every namespace is gone: nf_synproxy_core may go too. */

@@ -4,6 +4,7 @@
 
 #include <linux/netfilter.h>
 
+#include "backend.h"
 #include "synguard.h"
 
 /* sg_net.gw_state: how far gateway mode has come in a namespace. */
@@ -22,6 +23,11 @@ unsigned int sg_gateway_ipv6_forward(void *priv, struct sk_buff *skb,
 void sg_gateway_init_net(struct sg_net *sn);
 void sg_gateway_pre_exit_net(struct sg_net *sn);
 void sg_gateway_exit_net(struct sg_net *sn);
+int sg_gateway_resize(struct sg_net *sn, u32 slots);
+u32 sg_gateway_destinations(struct sg_net *sn);
+int sg_gateway_walk(struct sg_net *sn, u32 *pos,
+		    int (*fn)(void *arg, const struct sg_backend_view *v),
+		    void *arg);
 void sg_gateway_exit(void);
 
 #endif /* _SG_GATEWAY_H */

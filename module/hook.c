@@ -277,6 +277,7 @@ static unsigned int sg_syn(struct sg_net *sn, struct sk_buff *skb,
 	struct sock *lsk;
 
 	sg_stat_inc(sn, SYN_RECEIVED);
+	sg_policy_kick(sn);
 	sg_port_count(sn, pkt->t.dport, SG_PORT_SYN);
 
 	/* Not ours to judge: never tracked, never limited, never a cookie. */

@@ -11,7 +11,6 @@
 #include <linux/slab.h>
 
 #include "synguard.h"
-#include "backend.h"
 #include "backlog.h"
 #include "conntrack.h"
 #include "cookie.h"
@@ -90,6 +89,7 @@ err_hooks:
 	 */
 	synchronize_net();
 	sg_policy_stop(sn);
+	sg_gateway_exit_net(sn);
 	sg_halfopen_destroy(sn);
 err_portstat:
 	sg_portstat_destroy(sn);
@@ -163,13 +163,9 @@ static int __init sg_init(void)
 	if (ret)
 		return ret;
 
-	ret = sg_backend_init();
-	if (ret)
-		goto err_conntrack;
-
 	ret = sg_sysfs_init();
 	if (ret)
-		goto err_backend;
+		goto err_conntrack;
 
 	ret = register_pernet_subsys(&sg_net_ops);
 	if (ret)
@@ -187,8 +183,6 @@ err_pernet:
 	sg_gateway_exit();
 err_sysfs:
 	sg_sysfs_exit();
-err_backend:
-	sg_backend_exit();
 err_conntrack:
 	sg_conntrack_exit();
 	return ret;
@@ -202,7 +196,6 @@ static void __exit sg_exit(void)
 	/* Tables replaced by a resize are freed by call_rcu() callbacks. */
 	rcu_barrier();
 	sg_sysfs_exit();
-	sg_backend_exit();
 	sg_conntrack_exit();
 }
 

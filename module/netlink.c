@@ -33,6 +33,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "filter.h"
+#include "gateway.h"
 #include "halfopen.h"
 #include "netlink.h"
 #include "policy.h"
@@ -86,7 +87,11 @@ static struct netlink_range_validation sg_dump_limit_range __ro_after_init = {
 	.min = 1, .max = SG_MAX_DUMP_LIMIT,
 };
 
-static const struct nla_policy sg_set_config_policy[SYNGUARD_A_GATEWAY + 1] = {
+static struct netlink_range_validation sg_gateway_table_range __ro_after_init = {
+	.min = SG_BE_MIN_SLOTS, .max = SG_BE_MAX_SLOTS,
+};
+
+static const struct nla_policy sg_set_config_policy[SYNGUARD_A_GATEWAY_TABLE + 1] = {
 	[SYNGUARD_A_MODE] = NLA_POLICY_MAX(NLA_U32, SYNGUARD_MODE_MAX),
 	[SYNGUARD_A_HALFOPEN_HIGH] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							   &sg_high_range),
@@ -104,6 +109,8 @@ static const struct nla_policy sg_set_config_policy[SYNGUARD_A_GATEWAY + 1] = {
 	[SYNGUARD_A_PREFIX4] = NLA_POLICY_MAX(NLA_U8, 32),
 	[SYNGUARD_A_PREFIX6] = NLA_POLICY_MAX(NLA_U8, 128),
 	[SYNGUARD_A_GATEWAY] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SYNGUARD_A_GATEWAY_TABLE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &sg_gateway_table_range),
 };
 
 static const struct nla_policy sg_port_range_policy[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
@@ -209,7 +216,7 @@ static int sg_put_state(struct sk_buff *skb, struct sg_net *sn)
 	    nla_put_u32(skb, SYNGUARD_A_STATE_PORTS_EXEMPT,
 			hweight_long(READ_ONCE(sn->ports_calm))) ||
 	    nla_put_u32(skb, SYNGUARD_A_STATE_BACKENDS,
-			sg_backend_count(sn->net))) {
+			sg_gateway_destinations(sn))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -235,7 +242,9 @@ static int sg_put_config(struct sk_buff *skb, const struct sg_config *cfg)
 			READ_ONCE(cfg->source_limit)) ||
 	    nla_put_u8(skb, SYNGUARD_A_PREFIX4, READ_ONCE(cfg->prefix4)) ||
 	    nla_put_u8(skb, SYNGUARD_A_PREFIX6, READ_ONCE(cfg->prefix6)) ||
-	    nla_put_u8(skb, SYNGUARD_A_GATEWAY, READ_ONCE(cfg->gateway)))
+	    nla_put_u8(skb, SYNGUARD_A_GATEWAY, READ_ONCE(cfg->gateway)) ||
+	    nla_put_u32(skb, SYNGUARD_A_GATEWAY_TABLE,
+			READ_ONCE(cfg->gateway_table)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -362,6 +371,7 @@ static void sg_config_publish(struct sg_net *sn, const struct sg_config *cfg)
 	WRITE_ONCE(c->prefix4, cfg->prefix4);
 	WRITE_ONCE(c->prefix6, cfg->prefix6);
 	WRITE_ONCE(c->gateway, cfg->gateway);
+	WRITE_ONCE(c->gateway_table, cfg->gateway_table);
 }
 
 static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
@@ -373,7 +383,7 @@ static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	bool any = false;
 	int i, ret = 0;
 
-	for (i = SYNGUARD_A_MODE; i <= SYNGUARD_A_GATEWAY; i++)
+	for (i = SYNGUARD_A_MODE; i <= SYNGUARD_A_GATEWAY_TABLE; i++)
 		any |= !!a[i];
 	if (!any) {
 		NL_SET_ERR_MSG(extack, "no setting given");
@@ -405,6 +415,9 @@ static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg.prefix6 = nla_get_u8(a[SYNGUARD_A_PREFIX6]);
 	if (a[SYNGUARD_A_GATEWAY])
 		cfg.gateway = nla_get_u8(a[SYNGUARD_A_GATEWAY]);
+	if (a[SYNGUARD_A_GATEWAY_TABLE])
+		cfg.gateway_table =
+			sg_backends_round(nla_get_u32(a[SYNGUARD_A_GATEWAY_TABLE]));
 
 	/* The whole new set must hold together before any of it counts. */
 	if (cfg.halfopen_low > cfg.halfopen_high) {
@@ -420,6 +433,14 @@ static int sg_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		if (ret) {
 			NL_SET_ERR_MSG_ATTR(extack, a[SYNGUARD_A_TABLE_SIZE],
 					    "cannot allocate a table that size");
+			goto out_unlock;
+		}
+	}
+	if (cfg.gateway_table != sn->cfg.gateway_table) {
+		ret = sg_gateway_resize(sn, cfg.gateway_table);
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, a[SYNGUARD_A_GATEWAY_TABLE],
+					    "cannot allocate a gateway table that size");
 			goto out_unlock;
 		}
 	}
@@ -1190,7 +1211,8 @@ static int sg_nl_backends_dump(struct sk_buff *skb,
 
 	if (cb->args[1])
 		return 0;
-	if (!sg_backend_walk(sock_net(cb->skb->sk), &pos, sg_be_put, &ctx))
+	if (!sg_gateway_walk(sg_net(sock_net(cb->skb->sk)), &pos, sg_be_put,
+			     &ctx))
 		cb->args[1] = 1;
 	cb->args[0] = pos;
 	return skb->len;

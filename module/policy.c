@@ -54,6 +54,14 @@
  * The log lines of all namespaces share one rate limit, for "entered"
  * lines only: a "left" line is printed exactly when its "entered" line
  * was, so that the log never shows a flood without its end.
+ *
+ * A namespace with nothing to do (no SYN, nothing tracked, no episode
+ * open, nothing learned left to decay) for SG_POLICY_QUIET runs has its
+ * work run only every SG_POLICY_IDLE_PERIOD, until its next SYN brings
+ * it forward (sg_policy_kick()): a host with many idle namespaces (a
+ * container each) is not woken for each every second. The long period
+ * stays as a backstop: a SYN counted just as the work went quiet may
+ * miss the kick, and its half-open is then expired that much later.
  */
 
 #include <linux/jiffies.h>
@@ -61,6 +69,7 @@
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "backend.h"
 #include "backlog.h"
 #include "filter.h"
 #include "halfopen.h"
@@ -82,6 +91,7 @@ void sg_config_defaults(struct sg_config *cfg)
 		.prefix4 = 32,
 		.prefix6 = 64,
 		.gateway = 1,
+		.gateway_table = SG_BE_DEFAULT_SLOTS,
 	};
 }
 
@@ -344,13 +354,26 @@ static void sg_policy_limits(struct sg_net *sn)
 	}
 }
 
+#define SG_POLICY_QUIET		4
+#define SG_POLICY_IDLE_PERIOD	(60 * HZ)
+
+/* Whether this run found nothing for the next one to do. */
+static bool sg_policy_quiet(struct sg_net *sn, bool attack)
+{
+	return !attack && !sn->attack_reported && !READ_ONCE(sn->syn_rate) &&
+	       !READ_ONCE(sn->halfopen_expected) && !sg_halfopen_count(sn) &&
+	       !READ_ONCE(sn->table_full_seen) &&
+	       atomic_read(&sn->limited_state) == SG_LIMITED_FREE &&
+	       sg_backlog_idle(sn);
+}
+
 static void sg_policy_work(struct work_struct *work)
 {
 	struct sg_net *sn = container_of(to_delayed_work(work), struct sg_net,
 					 policy_work);
 	u64 sent, validated, handshake_ms;
 	unsigned int expired;
-	bool attack;
+	bool attack = false;
 
 	/* Off: the hooks count nothing, and nothing is tracked to expire. */
 	if (READ_ONCE(sn->cfg.mode) == SYNGUARD_MODE_OFF)
@@ -408,6 +431,17 @@ out:
 	 * listener's episode ends once synguard is off too.
 	 */
 	sg_backlog_second(sn);
+	if (!sg_policy_quiet(sn, attack))
+		sn->quiet_runs = 0;
+	else if (sn->quiet_runs < SG_POLICY_QUIET)
+		sn->quiet_runs++;
+	if (sn->quiet_runs >= SG_POLICY_QUIET) {
+		atomic_set(&sn->policy_idle, 1);
+		queue_delayed_work(system_power_efficient_wq, &sn->policy_work,
+				   SG_POLICY_IDLE_PERIOD);
+		return;
+	}
+	atomic_set(&sn->policy_idle, 0);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }
 
@@ -415,8 +449,9 @@ void sg_policy_init(struct sg_net *sn)
 {
 	/* No cookie is out yet: make the last one older than its validity. */
 	sn->last_cookie = jiffies - TCP_SYNCOOKIE_VALID - 1;
-	sn->last_gw_cookie = sn->last_cookie;
+	sn->last_gw_cookie = jiffies - SG_GW_COOKIE_OUT;
 	atomic_set(&sn->gw_learn_budget, SG_GW_LEARN_PER_SEC);
+	atomic_set(&sn->policy_idle, 0);
 	INIT_DELAYED_WORK(&sn->policy_work, sg_policy_work);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }

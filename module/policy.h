@@ -26,6 +26,18 @@ static inline void sg_policy_table_full(struct sg_net *sn)
 		WRITE_ONCE(sn->table_full_seen, true);
 }
 
+/*
+ * From the packet path, for every SYN: a namespace whose work has gone
+ * quiet (sg_net.policy_idle) gets it back within the second.
+ */
+static inline void sg_policy_kick(struct sg_net *sn)
+{
+	if (unlikely(atomic_read(&sn->policy_idle)) &&
+	    atomic_xchg(&sn->policy_idle, 0))
+		mod_delayed_work(system_power_efficient_wq, &sn->policy_work,
+				 HZ);
+}
+
 static inline bool sg_under_attack(const struct sg_net *sn)
 {
 	return READ_ONCE(sn->under_attack);

@@ -40,7 +40,9 @@
 	X(GATEWAY_REFUSED,	gateway_refused)		\
 	X(GATEWAY_LEARNED,	gateway_learned)		\
 	X(SYN_RELATED,		syn_related)			\
-	X(SYN_ASSIGNED,		syn_assigned)
+	X(SYN_ASSIGNED,		syn_assigned)			\
+	X(GATEWAY_CT_CUSTOM,	gateway_ct_custom)		\
+	X(GATEWAY_UNLISTED,	gateway_unlisted)
 
 enum sg_stat {
 #define SG_STAT_ENUM(upper, lower) SG_STAT_##upper,

@@ -12,6 +12,8 @@
 #include "backlog.h"
 #include "stats.h"
 
+struct mem_cgroup;
+struct sg_backends;
 struct sg_halfopen;
 struct sg_ports;
 struct sg_prefix_list;
@@ -35,6 +37,7 @@ struct sg_config {
 	u8 prefix4;		/* source prefix length, IPv4 */
 	u8 prefix6;		/* source prefix length, IPv6 */
 	u8 gateway;		/* answer for forwarded SYNs (gateway.c) */
+	u32 gateway_table;	/* gateway destinations (backend.c) */
 };
 
 /* Per network namespace state, allocated by the pernet core. */
@@ -82,7 +85,12 @@ struct sg_net {
 
 	/* Written at most once a jiffy by the CPUs sending cookies. */
 	unsigned long last_cookie ____cacheline_aligned_in_smp;
-	unsigned long last_gw_cookie;	/* ...for forwarded SYNs */
+	/*
+	 * ...for forwarded SYNs: at most once a second, so a cookie is out
+	 * until SG_GW_COOKIE_OUT after it (TCP_SYNCOOKIE_VALID, net/tcp.h).
+	 */
+	unsigned long last_gw_cookie;
+#define SG_GW_COOKIE_OUT	(TCP_SYNCOOKIE_VALID + HZ)
 	unsigned long handoff_tracked[2];	/* ...for tracked SYNs, v4, v6 */
 	unsigned long handoff_nat[2];	/* ...for DNATed ones (handoff.c) */
 
@@ -120,8 +128,25 @@ struct sg_net {
 	atomic_t gw_state;
 	struct work_struct gw_work;
 
-	/* Owned by the policy work, which runs once a second. */
+	/*
+	 * Gateway destinations (backend.c): made by gw_work, replaced
+	 * (resize) under @lock and freed after a grace period, charged to
+	 * @memcg, the memory cgroup of the task that made the namespace
+	 * (referenced from init to exit).
+	 */
+	struct sg_backends __rcu *backends;
+	struct mem_cgroup *memcg;
+
+	/*
+	 * Owned by the policy work, which runs once a second, or once every
+	 * SG_POLICY_IDLE_PERIOD in a namespace quiet for SG_POLICY_QUIET
+	 * runs. policy_idle says it is quiet: set by the work, taken back
+	 * with atomic_xchg() by the first SYN, which brings the work
+	 * forward (sg_policy_kick()).
+	 */
 	struct delayed_work policy_work ____cacheline_aligned_in_smp;
+	atomic_t policy_idle;
+	u32 quiet_runs;
 	u64 last[SG_STAT_MAX];		/* the counters a second ago */
 	u32 last_port_sent[SG_PORT_SLOTS];
 	u32 last_port_validated[SG_PORT_SLOTS];

@@ -238,6 +238,19 @@ sg_veth()
 		busywait 5000 sg_link_up "$ns2" veth0
 }
 
+# sg_veth_as NS1 NS2 N NS DEV: sg_veth NS1 NS2 N, then the end in NS (NS1
+# or NS2) renamed DEV, for a namespace with several links (a gateway).
+sg_veth_as()
+{
+	sg_veth "$1" "$2" "$3" || return 1
+	# 6.1 renames only a device that is down.
+	ip -n "$4" -batch - <<-EOF
+		link set veth0 down
+		link set veth0 name $5
+		link set $5 up
+	EOF
+}
+
 sg_link_up()
 {
 	ip -n "$1" link show dev "$2" 2>/dev/null | grep -q 'state UP'

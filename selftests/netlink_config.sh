@@ -73,7 +73,8 @@ snapshot()
 # Each setting alone, then one show to read them all back.
 declare -A want=([halfopen_high]=2000 [halfopen_low]=100 [syn_rate_low]=500
 	[cooldown]=7 [halfopen_timeout]=3000 [table_size]=8192
-	[source_limit]=16 [prefix4]=24 [prefix6]=48 [mode]=always)
+	[source_limit]=16 [prefix4]=24 [prefix6]=48 [gateway_table]=4096
+	[mode]=always)
 for key in "${!want[@]}"; do
 	"$CTL" -n "$NSA" set "$key" "${want[$key]}" || sg_fail "set $key ${want[$key]}"
 done
@@ -86,6 +87,9 @@ for key in "${!want[@]}"; do
 		sg_fail "set $key ${want[$key]}: show says '$got'"
 	fi
 done
+"$CTL" -n "$NSA" set gateway_table 1000 || sg_fail "set gateway_table 1000"
+sg_check "gateway_table 1000 is rounded up to 1024" \
+	test "$(field "$NSA" gateway_table)" == 1024
 for m in off monitor auto; do
 	"$CTL" -n "$NSA" set mode "$m" || sg_fail "set mode $m"
 	sg_check "set mode $m round-trips" test "$(field "$NSA" mode)" == "$m"
@@ -168,6 +172,10 @@ refused "table_size below range" 'table_size: .*range' set table_size 1
 refused "table_size above range" 'table_size: .*range' \
 	set table_size 99999999
 refused "halfopen_high 0" 'halfopen_high: .*range' set halfopen_high 0
+refused "gateway_table below range" 'gateway_table: .*range' \
+	set gateway_table 8
+refused "gateway_table above range" 'gateway_table: .*range' \
+	set gateway_table 131072
 refused "cooldown 0" 'cooldown: .*range' set cooldown 0
 refused "prefix4 33" 'prefix4: .*range' set prefix4 33
 refused "prefix6 129" 'prefix6: .*range' set prefix6 129

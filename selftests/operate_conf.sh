@@ -39,7 +39,7 @@ ctl() { "$SYNGUARD_CTL" -n "$NS" "$@"; }
 # A configuration with nothing at its default.
 if ! { ctl set mode always halfopen_high 300 halfopen_low 10 \
 	syn_rate_low 50 cooldown 7 halfopen_timeout 2000 table_size 1024 \
-	source_limit 16 prefix4 24 prefix6 48 gateway off &&
+	source_limit 16 prefix4 24 prefix6 48 gateway off gateway_table 256 &&
 	ctl ports add 22 80 8000-8100 &&
 	ctl allow add 192.0.2.0/24 2001:db8::/32 10.1.0.0/16 &&
 	ctl forward add 198.51.100.0/24 2001:db8:1::/48 10.2.0.0/16; }; then
@@ -65,7 +65,7 @@ sg_check "showconf: every setting, each with the value set" \
 	has_lines "$SG_TMPDIR/a.conf" 'mode = always' 'halfopen_high = 300' \
 	'halfopen_low = 10' 'syn_rate_low = 50' 'cooldown = 7' \
 	'halfopen_timeout = 2000' 'table_size = 1024' 'source_limit = 16' \
-	'prefix4 = 24' 'prefix6 = 48' 'gateway = off'
+	'prefix4 = 24' 'prefix6 = 48' 'gateway = off' 'gateway_table = 256'
 sg_check "showconf: ports, allow and forward" \
 	has_lines "$SG_TMPDIR/a.conf" 'ports = 22, 80, 8000-8100' \
 	'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32' \
@@ -79,7 +79,7 @@ sg_check "setconf of an empty file: the defaults" \
 	'halfopen_high = 128' 'halfopen_low = 32' 'syn_rate_low = 100' \
 	'cooldown = 5' 'halfopen_timeout = 5000' 'table_size = 4096' \
 	'source_limit = 64' 'prefix4 = 32' 'prefix6 = 64' 'gateway = on' \
-	'ports =' 'allow =' 'forward ='
+	'gateway_table = 1024' 'ports =' 'allow =' 'forward ='
 sg_check "setconf of an empty file: nothing of the old one left" \
 	test "$(grep -c -x -F -f <(sed 1d "$SG_TMPDIR/a.conf") \
 		<(sed 1d "$SG_TMPDIR/defaults.conf"))" -eq 0

@@ -25,6 +25,7 @@ const struct sg_setting sg_settings[] = {
 	{ "prefix4", SYNGUARD_A_PREFIX4, SG_SETTING_U8 },
 	{ "prefix6", SYNGUARD_A_PREFIX6, SG_SETTING_U8 },
 	{ "gateway", SYNGUARD_A_GATEWAY, SG_SETTING_ONOFF },
+	{ "gateway_table", SYNGUARD_A_GATEWAY_TABLE, SG_SETTING_U32 },
 };
 
 static_assert(ARRAY_SIZE(sg_settings) == SG_NSETTINGS,

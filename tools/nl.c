@@ -53,6 +53,7 @@ static const char *const sg_attr_names[SYNGUARD_A_MAX + 1] = {
 	[SYNGUARD_A_GATEWAY] = "gateway",
 	[SYNGUARD_A_BACKEND] = "backend",
 	[SYNGUARD_A_FORWARD] = "prefix",
+	[SYNGUARD_A_GATEWAY_TABLE] = "gateway_table",
 };
 
 static const char *const sg_port_range_names[SYNGUARD_A_PORT_RANGE_MAX + 1] = {

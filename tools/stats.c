@@ -38,6 +38,8 @@ const char *const sg_stat_names[SYNGUARD_A_STATS_MAX + 1] = {
 	[SYNGUARD_A_STATS_HALFOPEN_CURRENT] = "halfopen_current",
 	[SYNGUARD_A_STATS_SYN_RELATED] = "syn_related",
 	[SYNGUARD_A_STATS_SYN_ASSIGNED] = "syn_assigned",
+	[SYNGUARD_A_STATS_GATEWAY_CT_CUSTOM] = "gateway_ct_custom",
+	[SYNGUARD_A_STATS_GATEWAY_UNLISTED] = "gateway_unlisted",
 };
 
 static int stats_cb(const struct nlmsghdr *nlh, void *data)

@@ -82,7 +82,8 @@ static void sg_print_usage(FILE *f, const char *object)
 			"  source_limit N      half-opens per source prefix (1..1048576)\n"
 			"  prefix4 LEN         IPv4 source prefix length (0..32)\n"
 			"  prefix6 LEN         IPv6 source prefix length (0..128)\n"
-			"  gateway on|off      answer SYNs this host DNATs, or forwards to forward PREFIXes\n",
+			"  gateway on|off      answer SYNs this host DNATs, or forwards to forward PREFIXes\n"
+			"  gateway_table N     gateway destinations per namespace (64..65536)\n",
 			object ? "\n" : "\n");
 	if (!object || !strcmp(object, "ports") || !strcmp(object, "allow") ||
 	    !strcmp(object, "forward"))

@@ -74,7 +74,7 @@ struct sg_setting {
 	enum sg_setting_kind kind;
 };
 
-#define SG_NSETTINGS 10
+#define SG_NSETTINGS 11
 extern const struct sg_setting sg_settings[SG_NSETTINGS];
 
 /* KEY or key-with-dashes, any case; NULL if there is no such setting. */

@@ -9,7 +9,7 @@ _synguardctl()
 	local objects="show set stats sources halfopen ports allow forward
 		backends showconf setconf top monitor help"
 	local keys="mode halfopen_high halfopen_low syn_rate_low cooldown
-		halfopen_timeout table_size source_limit prefix4 prefix6 gateway"
+		halfopen_timeout table_size source_limit prefix4 prefix6 gateway gateway_table"
 	local i obj="" nwords=0
 
 	case $prev in
