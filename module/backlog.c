@@ -48,8 +48,8 @@
 #include "synguard.h"
 #include "backlog.h"
 #include "compat.h"
+#include "events.h"
 #include "halfopen.h"
-#include "netlink.h"
 
 static_assert(SG_BACKLOG_PORTS <= BITS_PER_LONG);	/* sg_backlog.told */
 
@@ -153,7 +153,7 @@ static void sg_backlog_event(struct sg_net *sn, u32 type, u32 key,
 		.family = key >> 16,
 	};
 
-	sg_nl_event(sn, &ev);
+	sg_event_send(sn, &ev);
 }
 
 /* No full listener's episode open: nothing for sg_backlog_second(). */

@@ -118,6 +118,15 @@ bool sg_prefix_valid(const struct sg_prefix *p)
 	return true;
 }
 
+void sg_addr_mask(__be32 *addr, unsigned int plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++, plen -= min(plen, 32U))
+		addr[i] &= plen >= 32 ? htonl(~0U) :
+			   plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
 /* What the lists' writers share: their kind of item, and its rules. */
 struct sg_list_type {
 	size_t size;

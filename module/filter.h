@@ -54,5 +54,7 @@ unsigned int sg_plist_get(struct sg_net *sn, enum sg_plist list,
 			  struct sg_prefix *p);
 
 bool sg_prefix_valid(const struct sg_prefix *p);
+/* Clears the bits of @addr past its first @plen. */
+void sg_addr_mask(__be32 *addr, unsigned int plen);
 
 #endif /* _SG_FILTER_H */

@@ -14,6 +14,7 @@
 #include "backlog.h"
 #include "conntrack.h"
 #include "cookie.h"
+#include "events.h"
 #include "filter.h"
 #include "gateway.h"
 #include "halfopen.h"
@@ -174,6 +175,7 @@ static int __init sg_init(void)
 	ret = sg_netlink_init();
 	if (ret)
 		goto err_pernet;
+	sg_events_start();
 
 	pr_info("version %s loaded\n", SYNGUARD_VERSION);
 	return 0;
@@ -190,6 +192,7 @@ err_conntrack:
 
 static void __exit sg_exit(void)
 {
+	sg_events_stop();
 	sg_netlink_exit();
 	unregister_pernet_subsys(&sg_net_ops);
 	sg_gateway_exit();

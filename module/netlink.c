@@ -25,7 +25,6 @@
 #include <linux/netfilter.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
-#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/tcp.h>
@@ -38,13 +37,7 @@
 #include "netlink.h"
 #include "policy.h"
 #include "portstat.h"
-
-static struct genl_family sg_genl_family;
-
-/* Multicast groups, by index. */
-enum {
-	SG_MCGRP_EVENTS,
-};
+#include "sources.h"
 
 /*
  * Numeric limits, as in the spec's checks. The range tables are not
@@ -56,8 +49,6 @@ enum {
 #define SG_MIN_TIMEOUT		100U	/* milliseconds */
 #define SG_MAX_TIMEOUT		600000U
 #define SG_MAX_DUMP_LIMIT	65536U
-/* Half-opens the sources dump aggregates at most, 28 bytes each. */
-#define SG_SRC_DUMP_MAX		65536U
 
 static struct netlink_range_validation sg_high_range __ro_after_init = {
 	.min = 1, .max = SG_MAX_TABLE_SIZE,
@@ -278,8 +269,8 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static int sg_put_prefix(struct sk_buff *skb, int type,
-			 const struct sg_prefix *p, const u32 *count)
+int sg_put_prefix(struct sk_buff *skb, int type,
+		  const struct sg_prefix *p, const u32 *count)
 {
 	struct nlattr *nest;
 
@@ -812,101 +803,26 @@ static int sg_nl_forward_get(struct sk_buff *skb, struct genl_info *info)
 /* The sources dump ------------------------------------------------- */
 
 /*
- * The half-open table aggregated by source prefix, built once when the
- * dump starts and sent from cb->args[0] over as many parts as it takes.
+ * The half-open table aggregated by source prefix (sources.c), built
+ * once when the dump starts and sent over as many parts as it takes:
+ * cb->args[0] is the array, args[1] its length, args[2] the next entry.
  */
-struct sg_src {
-	struct sg_prefix p;
-	u32 count;
-};
-
-struct sg_src_dump {
-	unsigned int n, cap, next;
-	u8 prefix4, prefix6;
-	struct sg_src s[];
-};
-
-static void sg_addr_mask(__be32 *addr, unsigned int plen)
-{
-	unsigned int i;
-
-	for (i = 0; i < 4; i++, plen -= min(plen, 32U))
-		addr[i] &= plen >= 32 ? htonl(~0U) :
-			   plen ? htonl(~0U << (32 - plen)) : 0;
-}
-
-static int sg_src_collect(void *arg, const struct sg_ho_view *v)
-{
-	struct sg_src_dump *d = arg;
-	struct sg_src *s;
-
-	if (d->n == d->cap)
-		return -ENOSPC;
-	s = &d->s[d->n++];
-	memset(s, 0, sizeof(*s));
-	s->p.family = v->family;
-	s->p.len = v->family == AF_INET ? d->prefix4 : d->prefix6;
-	memcpy(s->p.addr, v->saddr, sizeof(s->p.addr));
-	sg_addr_mask(s->p.addr, s->p.len);
-	s->count = 1;
-	return 0;
-}
-
-static int sg_src_cmp_prefix(const void *a, const void *b)
-{
-	const struct sg_src *x = a, *y = b;
-
-	if (x->p.family != y->p.family)
-		return x->p.family < y->p.family ? -1 : 1;
-	return memcmp(x->p.addr, y->p.addr, sizeof(x->p.addr));
-}
-
-static int sg_src_cmp_count(const void *a, const void *b)
-{
-	const struct sg_src *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return sg_src_cmp_prefix(a, b);
-}
-
 static int sg_nl_sources_start(struct netlink_callback *cb)
 {
 	struct sg_net *sn = sg_net(sock_net(cb->skb->sk));
 	struct nlattr **a = sg_genl_dump_attrs(cb);
-	u32 limit = U32_MAX, cap, pos = 0;
-	struct sg_src_dump *d;
-	unsigned int i, n;
+	u32 limit = U32_MAX;
+	struct sg_source *s;
+	unsigned int n;
+	int ret;
 
 	if (a && a[SYNGUARD_A_LIMIT])
 		limit = nla_get_u32(a[SYNGUARD_A_LIMIT]);
-
-	/*
-	 * Room for what is tracked now and some growth during the walk, up
-	 * to SG_SRC_DUMP_MAX: the walk reschedules, and what is sorted
-	 * stays a few milliseconds' work.
-	 */
-	cap = sg_halfopen_count(sn);
-	cap = min3(cap + cap / 8 + 64, sg_halfopen_slots(sn), SG_SRC_DUMP_MAX);
-	d = kvzalloc(struct_size(d, s, cap), GFP_KERNEL_ACCOUNT);
-	if (!d)
-		return -ENOMEM;
-	d->cap = cap;
-	d->prefix4 = READ_ONCE(sn->cfg.prefix4);
-	d->prefix6 = READ_ONCE(sn->cfg.prefix6);
-	/* A table that outgrew the estimate is reported in part. */
-	sg_halfopen_walk(sn, &pos, sg_src_collect, d);
-
-	sort(d->s, d->n, sizeof(*d->s), sg_src_cmp_prefix, NULL);
-	for (i = 0, n = 0; i < d->n; i++) {
-		if (n && !sg_src_cmp_prefix(&d->s[n - 1], &d->s[i]))
-			d->s[n - 1].count++;
-		else
-			d->s[n++] = d->s[i];
-	}
-	sort(d->s, n, sizeof(*d->s), sg_src_cmp_count, NULL);
-	d->n = min(n, limit);
-	cb->args[0] = (long)d;
+	ret = sg_sources_top(sn, limit, &s, &n);
+	if (ret)
+		return ret;
+	cb->args[0] = (long)s;
+	cb->args[1] = n;
 	return 0;
 }
 
@@ -939,23 +855,25 @@ static int sg_dump_array(struct sk_buff *skb, struct netlink_callback *cb,
 
 static int sg_src_put(struct sk_buff *skb, const void *arr, unsigned int i)
 {
-	const struct sg_src_dump *d = arr;
+	const struct sg_source *s = arr;
 
-	return sg_put_prefix(skb, SYNGUARD_A_SOURCE, &d->s[i].p,
-			     &d->s[i].count);
+	return sg_put_prefix(skb, SYNGUARD_A_SOURCE, &s[i].p, &s[i].count);
 }
 
 static int sg_nl_sources_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct sg_src_dump *d = (struct sg_src_dump *)cb->args[0];
+	unsigned int next = cb->args[2];
+	int ret;
 
-	return sg_dump_array(skb, cb, SYNGUARD_CMD_GET_SOURCES, &d->next, d->n,
-			     sg_src_put, d);
+	ret = sg_dump_array(skb, cb, SYNGUARD_CMD_GET_SOURCES, &next,
+			    cb->args[1], sg_src_put, (const void *)cb->args[0]);
+	cb->args[2] = next;
+	return ret;
 }
 
 /* The per-port dump ----------------------------------------------- */
 
-static int sg_put_port(struct sk_buff *skb, const struct sg_port_view *v)
+int sg_put_port(struct sk_buff *skb, const struct sg_port_view *v)
 {
 	struct nlattr *nest;
 
@@ -1026,79 +944,6 @@ static int sg_nl_dump_free(struct netlink_callback *cb)
 {
 	kvfree((void *)cb->args[0]);
 	return 0;
-}
-
-/* Events ------------------------------------------------------------ */
-
-/*
- * Held while an event is sent, and while the family goes: the policy
- * works of the namespaces still run for a moment after
- * sg_netlink_exit(), and must not multicast to a group id the family
- * gave back.
- */
-static DEFINE_MUTEX(sg_event_lock);
-static bool sg_event_open;	/* under sg_event_lock */
-
-static int sg_fill_event(struct sk_buff *skb, const struct sg_event *ev)
-{
-	struct nlattr *nest;
-	struct sg_prefix p;
-	unsigned int i;
-
-	nest = nla_nest_start(skb, SYNGUARD_A_EVENT);
-	if (!nest ||
-	    nla_put_u32(skb, SYNGUARD_A_EVENT_TYPE, ev->type) ||
-	    (ev->type == SYNGUARD_EVENT_COOKIE_MODE_ENTERED &&
-	     nla_put_u32(skb, SYNGUARD_A_EVENT_REASON, ev->reason)) ||
-	    nla_put_u32(skb, SYNGUARD_A_EVENT_SYN_RATE, ev->syn_rate) ||
-	    nla_put_u32(skb, SYNGUARD_A_EVENT_HALFOPEN, ev->halfopen) ||
-	    ((ev->type == SYNGUARD_EVENT_COOKIE_MODE_LEFT ||
-	      ev->type == SYNGUARD_EVENT_LISTENER_FULL_ENDED) &&
-	     nla_put_u32(skb, SYNGUARD_A_EVENT_DURATION, ev->duration)) ||
-	    ((ev->type == SYNGUARD_EVENT_TABLE_FULL ||
-	      ev->type == SYNGUARD_EVENT_SOURCE_LIMIT) &&
-	     nla_put_u32(skb, SYNGUARD_A_EVENT_COUNT, ev->count)) ||
-	    (ev->port &&
-	     (nla_put_u16(skb, SYNGUARD_A_EVENT_PORT, ev->port) ||
-	      nla_put_u16(skb, SYNGUARD_A_EVENT_FAMILY, ev->family))))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	/* Where anyone may listen, the count alone (compat.h). */
-	if (ev->source && sg_mcgrp_admin_only()) {
-		p = *ev->source;
-		sg_addr_mask(p.addr, p.len);
-		if (sg_put_prefix(skb, SYNGUARD_A_SOURCE, &p, NULL))
-			return -EMSGSIZE;
-	}
-	for (i = 0; i < ev->nports; i++)
-		if (sg_put_port(skb, &ev->ports[i]))
-			return -EMSGSIZE;
-	return 0;
-}
-
-void sg_nl_event(struct sg_net *sn, const struct sg_event *ev)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	mutex_lock(&sg_event_lock);
-	if (!sg_event_open ||
-	    !genl_has_listeners(&sg_genl_family, sn->net, SG_MCGRP_EVENTS))
-		goto out;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		goto out;
-	hdr = genlmsg_put(skb, 0, 0, &sg_genl_family, 0, SYNGUARD_CMD_EVENT);
-	if (!hdr || sg_fill_event(skb, ev)) {
-		nlmsg_free(skb);
-		goto out;
-	}
-	genlmsg_end(skb, hdr);
-	/* -ESRCH: every listener left meanwhile. */
-	genlmsg_multicast_netns(&sg_genl_family, sn->net, skb, 0,
-				SG_MCGRP_EVENTS, GFP_KERNEL);
-out:
-	mutex_unlock(&sg_event_lock);
 }
 
 /* The half-open dump ----------------------------------------------- */
@@ -1338,7 +1183,7 @@ static const struct genl_multicast_group sg_mcgrps[] = {
  * header's reserved bits and refuses all attributes to ops without a
  * policy.
  */
-static struct genl_family sg_genl_family __ro_after_init = {
+struct genl_family sg_genl_family __ro_after_init = {
 	.name = SYNGUARD_FAMILY_NAME,
 	.version = SYNGUARD_FAMILY_VERSION,
 	.module = THIS_MODULE,
@@ -1352,21 +1197,10 @@ static struct genl_family sg_genl_family __ro_after_init = {
 
 int __init sg_netlink_init(void)
 {
-	int ret;
-
-	ret = genl_register_family(&sg_genl_family);
-	if (ret)
-		return ret;
-	mutex_lock(&sg_event_lock);
-	sg_event_open = true;
-	mutex_unlock(&sg_event_lock);
-	return 0;
+	return genl_register_family(&sg_genl_family);
 }
 
 void sg_netlink_exit(void)
 {
-	mutex_lock(&sg_event_lock);
-	sg_event_open = false;
-	mutex_unlock(&sg_event_lock);
 	genl_unregister_family(&sg_genl_family);
 }

@@ -2,30 +2,24 @@
 #ifndef _SG_NETLINK_H
 #define _SG_NETLINK_H
 
-#include "synguard.h"
+#include <net/genetlink.h>
 
 struct sg_prefix;
 struct sg_port_view;
 
-/* One event for the "events" multicast group (SYNGUARD_CMD_EVENT). */
-struct sg_event {
-	u32 type;			/* enum synguard_event */
-	u32 reason;			/* entered */
-	u32 syn_rate;
-	u32 halfopen;
-	u32 duration;			/* seconds: left, listener full ended */
-	u32 count;			/* table full, source limit */
-	u16 port;			/* listener full; 0 for the others */
-	u16 family;			/* listener full: the listener's */
-	const struct sg_prefix *source;	/* source limit; host bits set */
-	const struct sg_port_view *ports;
-	unsigned int nports;
+/* The family, and its multicast groups by index: events.c sends on them. */
+extern struct genl_family sg_genl_family;
+
+enum {
+	SG_MCGRP_EVENTS,
 };
+
+/* Nests the replies and the events share. */
+int sg_put_prefix(struct sk_buff *skb, int type, const struct sg_prefix *p,
+		  const u32 *count);
+int sg_put_port(struct sk_buff *skb, const struct sg_port_view *v);
 
 int sg_netlink_init(void);
 void sg_netlink_exit(void);
-
-/* From the policy work: sends @ev to the namespace's listeners. */
-void sg_nl_event(struct sg_net *sn, const struct sg_event *ev);
 
 #endif /* _SG_NETLINK_H */

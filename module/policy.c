@@ -71,9 +71,9 @@
 
 #include "backend.h"
 #include "backlog.h"
+#include "events.h"
 #include "filter.h"
 #include "halfopen.h"
-#include "netlink.h"
 #include "policy.h"
 #include "portstat.h"
 
@@ -271,7 +271,7 @@ static void sg_policy_entered(struct sg_net *sn)
 	while (ev.nports && !v[ev.nports - 1].rate[SG_PORT_SYN])
 		ev.nports--;
 	sn->attack_reported = true;
-	sg_nl_event(sn, &ev);
+	sg_event_send(sn, &ev);
 
 	sn->attack_logged = __ratelimit(&sg_mode_log_rs);
 	if (!sn->attack_logged)
@@ -302,7 +302,7 @@ static void sg_policy_left(struct sg_net *sn)
 	for (i = 0; i < ev.nports; i++)
 		v[i].total[SG_PORT_SYN] = v[i].episode;
 	sn->attack_reported = false;
-	sg_nl_event(sn, &ev);
+	sg_event_send(sn, &ev);
 
 	if (!sn->attack_logged)
 		return;
@@ -339,7 +339,7 @@ static void sg_policy_limits(struct sg_net *sn)
 		WRITE_ONCE(sn->table_full_seen, false);
 		ev.type = SYNGUARD_EVENT_TABLE_FULL;
 		ev.count = min_t(u64, full, U32_MAX);
-		sg_nl_event(sn, &ev);
+		sg_event_send(sn, &ev);
 	}
 	if (atomic_read_acquire(&sn->limited_state) == SG_LIMITED_READY) {
 		p.family = sn->limited_family;
@@ -350,7 +350,7 @@ static void sg_policy_limits(struct sg_net *sn)
 		ev.type = SYNGUARD_EVENT_SOURCE_LIMIT;
 		ev.count = min_t(u64, limited, U32_MAX);
 		ev.source = &p;
-		sg_nl_event(sn, &ev);
+		sg_event_send(sn, &ev);
 	}
 }
 

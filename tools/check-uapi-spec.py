@@ -353,11 +353,14 @@ NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
 def check_module(spec, moddir):
     sets, owner = spec_sets(spec)
     nl = os.path.join(moddir, "netlink.c")
+    events = os.path.join(moddir, "events.c")
     stats_h = os.path.join(moddir, "stats.h")
-    if not os.path.exists(nl):
-        err("no %s" % nl)
-        return
+    for f in (nl, events):
+        if not os.path.exists(f):
+            err("no %s" % f)
+            return
     code = open(nl).read()
+    events_code = open(events).read()
     for m in re.finditer(r"\[(SYNGUARD_A_\w+)\]\s*=\s*(.*?)(?=,\s*\n\s*(?:\[|\}))",
                          code, re.S):
         attr, pol = m.group(1), m.group(2)
@@ -386,8 +389,8 @@ def check_module(spec, moddir):
             # Sent by the kernel, never requested: no genl_ops entry.
             if kops.pop(cmd, None) is not None:
                 err("netlink.c: event %s has a genl_ops entry" % cmd)
-            if cmd not in code:
-                err("netlink.c: never sends event %s" % cmd)
+            if cmd not in events_code:
+                err("events.c: never sends event %s" % cmd)
             continue
         body = kops.pop(cmd, None)
         if body is None:
