@@ -19,6 +19,11 @@
 # answered with cookies and leaves the host's conntrack table empty of
 # it, while a client still connects. After rmmod, nf_synproxy_core has
 # no user left and unloads.
+#
+# Nor does a quiet namespace pay for synguard's per-namespace work: once
+# no SYN has come for a few seconds, the work that runs once a second
+# (the workqueue_execute_start tracepoint counts it) runs at most once
+# more in every namespace over 8 s, and a SYN brings it back.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -109,6 +114,34 @@ if [[ -n "$nft_hooks" ]]; then
 		unhooked "$IDLE" sg_gateway_ipv4_ack
 	sg_check "IDLE: still no nf_synproxy_core hook" \
 		unhooked "$IDLE" ipv4_synproxy_hook
+fi
+
+# --- quiet namespaces' work
+TR=/sys/kernel/tracing
+# policy_runs SECONDS: how often synguard's per-namespace work ran, in
+# every namespace, over SECONDS.
+policy_runs()
+{
+	local ev=$TR/events/workqueue/workqueue_execute_start/enable
+
+	: >"$TR/trace" && echo 1 >"$ev" || return 1
+	sg_pause "$1"
+	echo 0 >"$ev"
+	grep -c sg_policy_work "$TR/trace"
+}
+mountpoint -q "$TR" || mount -t tracefs nodev "$TR" 2>/dev/null
+if [[ -w "$TR/events/workqueue/workqueue_execute_start/enable" ]]; then
+	nets=$(($(ip netns list | wc -l) + 1))
+	sg_pause 10
+	runs=$(policy_runs 8)
+	sg_check "quiet: the work ran ${runs:-?} times in 8 s in $nets namespaces, at most once each" \
+		test "${runs:-999}" -le "$nets"
+	sg_tcp_connect "$CLI" "$HOST_IP" 8080 || sg_fail "a client connects again"
+	runs=$(policy_runs 3)
+	sg_check "a SYN brings the work back (${runs:-?} runs in 3 s)" \
+		test "${runs:-0}" -ge 2
+else
+	sg_skip "no tracefs: the quiet work is not measured"
 fi
 
 # --- a flood at the published port, answered

@@ -6,7 +6,7 @@
                             [--transparent] [--name NAME]
     peer.py connect ADDR PORT [--md5 KEY] [--bind ADDR] [--timeout S]
                               [--tfo] [--ip-options] [--dst-options]
-                              [--hold S]
+                              [--hold S] [--again S]
     peer.py many ADDR[,ADDR...] PORT [--count N] [--timeout S]
 
 serve: an echo server (a thread per connection) until killed; prints
@@ -19,7 +19,10 @@ each connection's echo, so that the client can tell who answered.
 
 connect: one connection that sends a line and reads its echo. --hold S
 keeps it open S seconds more, idle, once it has printed "ok" and its
-local port. --tfo sends
+local port. --again S prints "open" and its local port once the echo is
+in, waits S seconds, idle, and sends the line once more: the outcome is
+that of the second echo (the caller flushes conntrack meanwhile, say).
+--tfo sends
 the line in the SYN (TCP Fast Open), --ip-options gives the SYN IPv4
 options (NOPs), --dst-options an IPv6 destination options header (PadN).
 Prints one word, the outcome as a user meets it, and exits 0 whatever it
@@ -110,6 +113,17 @@ def serve(a):
                          daemon=True).start()
 
 
+def read_line(s):
+    """Up to the end of the line: a named server's echo is longer."""
+    got = b""
+    while not got.endswith(b"\n") and len(got) < 256:
+        chunk = s.recv(256 - len(got))
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
 def connect(a):
     s = socket.socket(family(a.addr), socket.SOCK_STREAM)
     s.settimeout(a.timeout)
@@ -140,13 +154,7 @@ def connect(a):
         try:
             if not a.tfo:
                 s.sendall(MSG)
-            # Up to the end of the line: a named server's echo is longer.
-            got = b""
-            while not got.endswith(b"\n") and len(got) < 256:
-                chunk = s.recv(256 - len(got))
-                if not chunk:
-                    break
-                got += chunk
+            got = read_line(s)
         except (ConnectionResetError, socket.timeout, TimeoutError):
             return "reset"
         outcome = "ok"
@@ -161,6 +169,17 @@ def connect(a):
             print(outcome, s.getsockname()[1], flush=True)
             time.sleep(a.hold)
             return None
+        if a.again:
+            print("open", s.getsockname()[1], flush=True)
+            time.sleep(a.again)
+            try:
+                s.sendall(MSG)
+                got = read_line(s)
+            except (ConnectionResetError, BrokenPipeError, socket.timeout,
+                    TimeoutError):
+                return "reset"
+            if not got.endswith(MSG):
+                return "reset"
         return outcome
     except OSError as e:
         if e.errno == errno.EINPROGRESS:
@@ -207,6 +226,7 @@ def main():
     ap.add_argument("--ip-options", action="store_true")
     ap.add_argument("--dst-options", action="store_true")
     ap.add_argument("--hold", type=float, default=0.0)
+    ap.add_argument("--again", type=float, default=0.0)
     ap.add_argument("--transparent", action="store_true")
     ap.add_argument("--name")
     ap.add_argument("--count", type=int, default=0)
