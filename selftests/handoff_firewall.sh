@@ -13,7 +13,7 @@
 # a cookie (cookies_validated moved).
 #
 #   $CLI: veth0 10.0.1.1 fd00:1::1   <---->   $SRV: veth0 10.0.1.2 fd00:1::2
-#         peer.py connect, hping3                 peer.py serve on 8080
+#         peerprobe, hping3                       peer.py serve on 8080
 
 source "$(dirname "$0")/lib.sh"
 
@@ -149,8 +149,8 @@ entry()
 {
 	local out port e pid
 
-	coproc PROBE { ip netns exec "$CLI" python3 "$SG_LIB_DIR/peer.py" \
-		connect "$1" 8080 --hold 5; }
+	coproc PROBE { ip netns exec "$CLI" "$SYNGUARD_PEERPROBE" "$1" 8080 \
+		--hold 5; }
 	pid=$PROBE_PID
 	read -r -t 10 out port <&"${PROBE[0]}"
 	if [[ "$out" != ok ]]; then

@@ -13,8 +13,9 @@
 # "modprobe" for the one installed under /lib/modules, as a package puts
 # it), SYNGUARD_CTL (tools/synguardctl, or the installed one) and, on a
 # slow debug kernel, SYNGUARD_TIMEOUT_SCALE (busywait waits that many
-# times longer). SYNGUARD_LEGITLOAD, unless set, is tools/legitload (as
-# SYNGUARD_SYNFLOOD is tools/synflood in the tests that flood with it).
+# times longer). SYNGUARD_LEGITLOAD, unless set, is tools/legitload and
+# SYNGUARD_PEERPROBE tools/peerprobe (as SYNGUARD_SYNFLOOD is
+# tools/synflood in the tests that flood with it).
 
 # kselftest exit codes, and the result variable the tests exit with
 ksft_pass=0
@@ -29,6 +30,7 @@ SG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SYNGUARD_KO:=$SG_LIB_DIR/../build/$(uname -r)/synguard.ko}"
 : "${SYNGUARD_CTL:=$SG_LIB_DIR/../tools/synguardctl}"
 : "${SYNGUARD_LEGITLOAD:=$SG_LIB_DIR/../tools/legitload}"
+: "${SYNGUARD_PEERPROBE:=$SG_LIB_DIR/../tools/peerprobe}"
 SG_SYSFS=/sys/kernel/synguard
 
 NS_LIST=()
@@ -623,22 +625,35 @@ sg_vmalloc_areas()
 # run the outcome must also be the one the test expects, so a set-up that
 # is broken cannot pass by agreeing with itself.
 
+# sg_require_peerprobe: end the test (sg_missing) if there is no
+# peerprobe: make -C tools builds it.
+sg_require_peerprobe()
+{
+	[[ -x "$SYNGUARD_PEERPROBE" ]] ||
+		sg_missing "no peerprobe at '$SYNGUARD_PEERPROBE' (make -C tools)"
+}
+
 # sg_peer_serve NS ADDR PORT [ARGS...]: peer.py's echo server on ADDR:PORT
 # in NS, in the background (ARGS: --md5 KEY --md5-peer ADDR, --dev DEV).
+# Ends the test (sg_missing) if there is no peerprobe for sg_probe: here,
+# in the test's own shell, where sg_probe's check would only end the
+# command substitution most probes run in.
 sg_peer_serve()
 {
+	sg_require_peerprobe
 	ip netns exec "$1" python3 "$SG_LIB_DIR/peer.py" serve "$2" "$3" \
 		"${@:4}" >/dev/null &
 	sg_wait_listen "$1" "$3"
 }
 
-# sg_probe NS ADDR PORT [ARGS...]: one connection from NS; prints its
-# outcome: ok, refused, timeout, reset (peer.py connect; ARGS: --md5 KEY,
-# --bind ADDR).
+# sg_probe NS ADDR PORT [ARGS...]: one connection from NS (tools/peerprobe,
+# peer.py connect in C); prints its outcome: ok, ok:NAME, refused,
+# timeout, reset or error:ERRNO (ARGS: --md5 KEY, --bind ADDR,
+# --timeout S, --tfo, --ip-options, --dst-options).
 sg_probe()
 {
-	ip netns exec "$1" python3 "$SG_LIB_DIR/peer.py" connect "$2" "$3" \
-		"${@:4}"
+	sg_require_peerprobe
+	ip netns exec "$1" "$SYNGUARD_PEERPROBE" "$2" "$3" "${@:4}"
 }
 
 # The regime sg_regimes is running: kernel, always or auto.

@@ -22,9 +22,9 @@ keeps it open S seconds more, idle, once it has printed "ok" and its
 local port. --again S prints "open" and its local port once the echo is
 in, waits S seconds, idle, and sends the line once more: the outcome is
 that of the second echo (the caller flushes conntrack meanwhile, say).
---tfo sends
-the line in the SYN (TCP Fast Open), --ip-options gives the SYN IPv4
-options (NOPs), --dst-options an IPv6 destination options header (PadN).
+--tfo sends the line in the SYN (TCP Fast Open), --ip-options gives the
+SYN IPv4 options (NOPs), --dst-options an IPv6 destination options
+header (PadN).
 Prints one word, the outcome as a user meets it, and exits 0 whatever it
 is:
   ok        connected and the line came back intact
@@ -33,6 +33,11 @@ is:
   timeout   nothing answered within --timeout seconds (default 3)
   reset     connected, then reset or closed before the echo
   error:... anything else
+
+connect also exists in C, as tools/peerprobe ADDR PORT [ARGS...], with
+the same options and output: the selftests probe with it (lib.sh's
+sg_probe), as under QEMU TCG Python's start-up made each probe here cost
+most of a second. Keep the two alike: connect stays here for many.
 
 many: COUNT connections (one to each ADDR by default), all at once, each
 as connect makes it; prints how many had each outcome, as
