@@ -35,7 +35,7 @@ is:
   error:... anything else
 
 connect also exists in C, as tools/peerprobe ADDR PORT [ARGS...], with
-the same options and output: the selftests probe with it (lib.sh's
+the same options (but --again) and output: the selftests probe with it (lib.sh's
 sg_probe), as under QEMU TCG Python's start-up made each probe here cost
 most of a second. Keep the two alike: connect stays here for many.
 
