@@ -364,9 +364,9 @@ static bool sg_be_news(struct sg_backends *t, const struct sg_dest *d,
 	return true;
 }
 
-/* A backend's SYN-ACK (@o) or RST (@o NULL) for @d. */
-static void sg_be_record(struct sg_backends *t, const struct sg_dest *d,
-			 const struct sg_backend_opts *o)
+/* A backend's SYN-ACK (@o) or RST that refuses the port (@o NULL). */
+void sg_backend_record(struct sg_backends *t, const struct sg_dest *d,
+		       const struct sg_backend_opts *o)
 {
 	struct sg_backend *e;
 	u32 now = jiffies;
@@ -394,17 +394,6 @@ static void sg_be_record(struct sg_backends *t, const struct sg_dest *d,
 	write_seqcount_end(&e->seq);
 out_unlock:
 	spin_unlock_bh(&t->lock);
-}
-
-void sg_backend_learn(struct sg_backends *t, const struct sg_dest *d,
-		      const struct sg_backend_opts *o)
-{
-	sg_be_record(t, d, o);
-}
-
-void sg_backend_refused(struct sg_backends *t, const struct sg_dest *d)
-{
-	sg_be_record(t, d, NULL);
 }
 
 /*

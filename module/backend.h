@@ -58,9 +58,15 @@ enum sg_gw_verdict sg_backend_query(struct sg_backends *t,
 				    const struct sg_dest *d,
 				    struct sg_backend_opts *o, atomic_t *budget);
 bool sg_backend_cookies_out(struct sg_backends *t, const struct sg_dest *d);
-void sg_backend_learn(struct sg_backends *t, const struct sg_dest *d,
-		      const struct sg_backend_opts *o);
-void sg_backend_refused(struct sg_backends *t, const struct sg_dest *d);
+void sg_backend_record(struct sg_backends *t, const struct sg_dest *d,
+		       const struct sg_backend_opts *o);
+
+/* A backend's answer before its namespace's table was made (gateway.c). */
+struct sg_backend_sample {
+	struct sg_dest d;
+	struct sg_backend_opts o;
+	bool refused;
+};
 
 /* A copy of one destination, for the netlink dump. */
 struct sg_backend_view {

@@ -202,8 +202,37 @@ static void sg_gw_start(struct sg_net *sn)
  * (a timestamp or ECN left out says nothing: conntrack keeps no record
  * of them).
  */
-static void sg_gw_learn(struct sg_net *sn, struct sg_backends *t,
-			const struct sg_pkt *pkt, const struct nf_conn *ct)
+/*
+ * A backend's answer, @o or a refusal (NULL), into the namespace's table,
+ * or kept for gw_work while gateway mode starts.
+ */
+static void sg_gw_record(struct sg_net *sn, const struct sg_dest *d,
+			 const struct sg_backend_opts *o)
+{
+	struct sg_backend_sample *s;
+	struct sg_backends *t;
+
+	t = rcu_dereference(sn->backends);
+	if (likely(t))
+		goto record;
+	spin_lock_bh(&sn->gw_early_lock);
+	t = rcu_dereference(sn->backends);
+	if (!t && sn->gw_early_n < ARRAY_SIZE(sn->gw_early)) {
+		s = &sn->gw_early[sn->gw_early_n++];
+		s->d = *d;
+		s->refused = !o;
+		if (o)
+			s->o = *o;
+	}
+	spin_unlock_bh(&sn->gw_early_lock);
+	if (!t)
+		return;
+record:
+	sg_backend_record(t, d, o);
+}
+
+static void sg_gw_learn(struct sg_net *sn, const struct sg_pkt *pkt,
+			const struct nf_conn *ct)
 {
 	u8 syn_flags = ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
 	const struct tcphdr *th = pkt->th;
@@ -233,7 +262,7 @@ static void sg_gw_learn(struct sg_net *sn, struct sg_backends *t,
 		o.flags |= SG_BE_ECN;
 
 	sg_gw_dest(&pkt->t, &d);
-	sg_backend_learn(t, &d, &o);
+	sg_gw_record(sn, &d, &o);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
 }
 
@@ -242,8 +271,8 @@ static void sg_gw_learn(struct sg_net *sn, struct sg_backends *t,
  * exactly the SYN, and the connection never got established) says the
  * port is closed.
  */
-static void sg_gw_reset(struct sg_net *sn, struct sg_backends *t,
-			const struct sg_pkt *pkt, const struct nf_conn *ct)
+static void sg_gw_reset(struct sg_net *sn, const struct sg_pkt *pkt,
+			const struct nf_conn *ct)
 {
 	const struct tcphdr *th = pkt->th;
 	struct sg_dest d;
@@ -253,7 +282,7 @@ static void sg_gw_reset(struct sg_net *sn, struct sg_backends *t,
 	    READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].td_end))
 		return;
 	sg_gw_dest(&pkt->t, &d);
-	sg_backend_refused(t, &d);
+	sg_gw_record(sn, &d, NULL);
 	sg_stat_inc(sn, GATEWAY_LEARNED);
 	if (sg_halfopen_reset(sn, &pkt->t))
 		sg_stat_inc(sn, HALFOPEN_RESET);
@@ -369,15 +398,10 @@ static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
 	sg_gw_start(sn);
 
 	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
-		/* Nothing to learn into before gateway mode has started. */
-		struct sg_backends *t = rcu_dereference(sn->backends);
-
-		if (!t)
-			return NF_ACCEPT;
 		if (th->syn && th->ack)
-			sg_gw_learn(sn, t, pkt, ct);
+			sg_gw_learn(sn, pkt, ct);
 		else if (th->rst)
-			sg_gw_reset(sn, t, pkt, ct);
+			sg_gw_reset(sn, pkt, ct);
 		return NF_ACCEPT;
 	}
 
@@ -702,6 +726,22 @@ static struct sg_backends *sg_gw_table_alloc(struct sg_net *sn, u32 slots)
 	return t;
 }
 
+/* The new table, and what backends told while it was being made. */
+static void sg_gw_publish(struct sg_net *sn, struct sg_backends *t)
+{
+	const struct sg_backend_sample *s;
+	unsigned int i;
+
+	spin_lock_bh(&sn->gw_early_lock);
+	rcu_assign_pointer(sn->backends, t);
+	for (i = 0; i < sn->gw_early_n; i++) {
+		s = &sn->gw_early[i];
+		sg_backend_record(t, &s->d, s->refused ? NULL : &s->o);
+	}
+	sn->gw_early_n = 0;
+	spin_unlock_bh(&sn->gw_early_lock);
+}
+
 static void sg_gw_work(struct work_struct *work)
 {
 	struct sg_net *sn = container_of(work, struct sg_net, gw_work);
@@ -716,7 +756,7 @@ static void sg_gw_work(struct work_struct *work)
 	mutex_lock(&sn->lock);
 	t = sg_gw_table_alloc(sn, sn->cfg.gateway_table);
 	if (t)
-		rcu_assign_pointer(sn->backends, t);
+		sg_gw_publish(sn, t);
 	mutex_unlock(&sn->lock);
 	if (!t) {
 		ret = -ENOMEM;
@@ -749,6 +789,8 @@ void sg_gateway_init_net(struct sg_net *sn)
 	atomic_set(&sn->gw_state, SG_GW_IDLE);
 	INIT_WORK(&sn->gw_work, sg_gw_work);
 	RCU_INIT_POINTER(sn->backends, NULL);
+	spin_lock_init(&sn->gw_early_lock);
+	sn->gw_early_n = 0;
 	sn->memcg = get_mem_cgroup_from_mm(current->mm);
 }
 

@@ -9,6 +9,7 @@
 #include <net/netns/generic.h>
 #include <linux/synguard.h>
 
+#include "backend.h"
 #include "backlog.h"
 #include "stats.h"
 
@@ -136,6 +137,15 @@ struct sg_net {
 	 */
 	struct sg_backends __rcu *backends;
 	struct mem_cgroup *memcg;
+	/*
+	 * What backends answered while gateway mode was starting, before
+	 * @backends was made: the first connection's SYN-ACK, above all.
+	 * Under gw_early_lock, which gw_work holds to publish @backends and
+	 * learn them.
+	 */
+	spinlock_t gw_early_lock;
+	u8 gw_early_n;
+	struct sg_backend_sample gw_early[4];
 
 	/*
 	 * Owned by the policy work, which runs once a second, or once every

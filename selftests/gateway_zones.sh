@@ -67,31 +67,13 @@ for port in 80 81; do
 		{ echo "FAIL: no listener on $port"; exit "$ksft_fail"; }
 done
 
-host_learned()
-{
-	"$SYNGUARD_CTL" -n "$HOST" backends | grep -q "^$HOST_IP:8080 mss [0-9]"
-}
-
-# host_warm: connections to 8080 until the gateway has learned it (the
-# first SYN starts gateway mode and passes).
-host_warm()
-{
-	local i
-
-	for ((i = 0; i < 10; i++)); do
-		sg_probe "$CLI" "$HOST_IP" 8080 >/dev/null
-		host_learned && return 0
-		sg_pause 1
-	done
-	return 1
-}
-
 cases()
 {
 	local c0
 
 	if [[ "$SG_REGIME" != kernel ]]; then
-		sg_check "$SG_REGIME: the gateway learns 8080" host_warm
+		sg_check "$SG_REGIME: the gateway learns 8080" \
+			sg_gw_warm "$HOST" "$CLI" "$HOST_IP" 8080
 		c0=$(sg_ns_counter "$HOST" gateway_ct_custom)
 	fi
 	sg_case "the published port" ok cookie "$HOST" \
@@ -136,7 +118,8 @@ SG_REGIME=auto
 if sg_load mode=auto; then
 	"$SYNGUARD_CTL" -n "$HOST" set syn_rate_low 1 ||
 		sg_fail "auto: set syn_rate_low 1"
-	sg_check "auto: the gateway learns 8080" host_warm
+	sg_check "auto: the gateway learns 8080" \
+		sg_gw_warm "$HOST" "$CLI" "$HOST_IP" 8080
 	o0=$(sg_ns_counter "$HOST" gateway_opened)
 	sg_case "an established connection, conntrack -F during a flood" ok - \
 		"$HOST" flushed

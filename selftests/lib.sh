@@ -1165,6 +1165,29 @@ sg_gw_learn()
 		test -z "$left"
 }
 
+# sg_gw_learned GW ADDR PORT: whether namespace GW's gateway has learned
+# the destination ADDR:PORT (synguardctl backends shows its MSS).
+sg_gw_learned()
+{
+	"$SYNGUARD_CTL" -n "$1" backends | grep -q "^$2:$3 mss [0-9]"
+}
+
+# sg_gw_warm GW CLI ADDR PORT: connections from CLI to the service GW
+# publishes at ADDR:PORT until GW's gateway has learned it (the first SYN
+# starts gateway mode and passes, as the first a second to a new
+# destination does).
+sg_gw_warm()
+{
+	local i
+
+	for ((i = 0; i < 10; i++)); do
+		sg_probe "$2" "$3" "$4" >/dev/null
+		sg_gw_learned "$1" "$3" "$4" && return 0
+		sg_pause 1
+	done
+	return 1
+}
+
 # sg_gw_protect_start LABEL: with synguard loaded in auto: cookie mode
 # kept on however slow the flood (syn_rate_low 1, as sg_regimes), the
 # counters remembered, the flood on; waits until the gateway answers it.
