@@ -53,13 +53,8 @@ dmesg_mark=$(dmesg | wc -l)
 # server on $SRV. Sets HOST, SRV and SG_GW.
 gateway_up()
 {
-	setup_ns HOST SRV && sg_veth "$CLI" "$HOST" 1 || return 1
-	# 6.1 renames only a device that is down.
-	ip -n "$HOST" -batch - <<-EOF || return 1
-		link set veth0 down
-		link set veth0 name eth0
-		link set eth0 up
-	EOF
+	setup_ns HOST SRV && sg_veth_as "$CLI" "$HOST" 1 "$HOST" eth0 ||
+		return 1
 	busywait 5000 sg_link_up "$HOST" eth0 && sg_veth "$HOST" "$SRV" 2 &&
 		ip -n "$HOST" route add default via 10.0.1.1 &&
 		ip -n "$SRV" route add default via 10.0.2.1 &&

@@ -32,19 +32,11 @@ if sg_loaded; then
 fi
 
 setup_ns CLI HOST SRVA SRVB || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$HOST" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 # sg_veth names both ends veth0: the host's are renamed as each is made.
-# 6.1 renames only a device that is down.
-host_rename()
-{
-	ip -n "$HOST" -batch - <<-EOF
-		link set veth0 down
-		link set veth0 name $1
-		link set $1 up
-	EOF
-}
-host_rename eth0 && sg_veth "$HOST" "$SRVA" 2 && host_rename srva &&
-	sg_veth "$HOST" "$SRVB" 3 && host_rename srvb &&
+sg_veth_as "$CLI" "$HOST" 1 "$HOST" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
+sg_veth_as "$HOST" "$SRVA" 2 "$HOST" srva &&
+	sg_veth_as "$HOST" "$SRVB" 3 "$HOST" srvb &&
 	ip -n "$HOST" route add default via 10.0.1.1 &&
 	ip -n "$SRVA" route add default via 10.0.2.1 &&
 	ip -n "$SRVB" route add default via 10.0.3.1 &&

@@ -48,12 +48,9 @@ if sg_loaded; then
 fi
 
 setup_ns CLI HOST CTR || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$HOST" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-# 6.1 renames only a device that is down.
+sg_veth_as "$CLI" "$HOST" 1 "$HOST" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
 ip -n "$HOST" -batch - <<EOF || { echo "FAIL: host links"; exit "$ksft_fail"; }
-link set veth0 down
-link set veth0 name eth0
-link set eth0 up
 route add default via 10.0.1.1
 link add br0 type bridge
 addr add 172.31.0.1/24 dev br0

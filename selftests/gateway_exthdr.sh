@@ -29,14 +29,11 @@ if sg_loaded; then
 fi
 
 setup_ns CLI HOST SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$HOST" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-# 6.1 renames only a device that is down; down takes its IPv6 address.
-ip -n "$HOST" -batch - <<EOF || { echo "FAIL: rename"; exit "$ksft_fail"; }
-link set veth0 down
-link set veth0 name eth0
-link set eth0 up
-addr replace $HOST6/64 dev eth0 nodad
-EOF
+sg_veth_as "$CLI" "$HOST" 1 "$HOST" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
+# The rename's down took eth0's IPv6 address.
+ip -n "$HOST" addr replace "$HOST6/64" dev eth0 nodad ||
+	{ echo "FAIL: rename"; exit "$ksft_fail"; }
 sg_veth "$HOST" "$SRV" 2 &&
 	ip -n "$HOST" -6 route add default via fd00:1::1 &&
 	ip -n "$SRV" -6 route add default via fd00:2::1 &&

@@ -50,13 +50,8 @@ if synproxy_loaded; then
 fi
 
 setup_ns CLI HOST SRV IDLE || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$HOST" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-# 6.1 renames only a device that is down.
-ip -n "$HOST" -batch - <<EOF || { echo "FAIL: rename"; exit "$ksft_fail"; }
-link set veth0 down
-link set veth0 name eth0
-link set eth0 up
-EOF
+sg_veth_as "$CLI" "$HOST" 1 "$HOST" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
 sg_veth "$HOST" "$SRV" 2 &&
 	ip -n "$HOST" route add default via 10.0.1.1 &&
 	ip -n "$SRV" route add default via 10.0.2.1 &&

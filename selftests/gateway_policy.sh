@@ -30,14 +30,11 @@ if sg_loaded; then
 fi
 
 setup_ns CLI ROUTER SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$ROUTER" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-# 6.1 renames only a device that is down; down takes its IPv6 address.
-ip -n "$ROUTER" -batch - <<EOF || { echo "FAIL: rename"; exit "$ksft_fail"; }
-link set veth0 down
-link set veth0 name eth0
-link set eth0 up
-addr replace fd00:1::2/64 dev eth0 nodad
-EOF
+sg_veth_as "$CLI" "$ROUTER" 1 "$ROUTER" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
+# The rename's down took eth0's IPv6 address.
+ip -n "$ROUTER" addr replace fd00:1::2/64 dev eth0 nodad ||
+	{ echo "FAIL: rename"; exit "$ksft_fail"; }
 busywait 5000 sg_link_up "$ROUTER" eth0 || { echo "FAIL: eth0 down"; exit "$ksft_fail"; }
 sg_veth "$ROUTER" "$SRV" 2 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 ip -n "$CLI" route add 10.0.2.0/24 via 10.0.1.2 &&

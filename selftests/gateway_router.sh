@@ -37,13 +37,8 @@ if sg_loaded; then
 fi
 
 setup_ns CLI ROUTER SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
-sg_veth "$CLI" "$ROUTER" 1 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
-# 6.1 renames only a device that is down.
-ip -n "$ROUTER" -batch - <<EOF || { echo "FAIL: rename"; exit "$ksft_fail"; }
-link set veth0 down
-link set veth0 name eth0
-link set eth0 up
-EOF
+sg_veth_as "$CLI" "$ROUTER" 1 "$ROUTER" eth0 ||
+	{ echo "FAIL: veth setup"; exit "$ksft_fail"; }
 busywait 5000 sg_link_up "$ROUTER" eth0 || { echo "FAIL: eth0 down"; exit "$ksft_fail"; }
 sg_veth "$ROUTER" "$SRV" 2 || { echo "FAIL: veth setup"; exit "$ksft_fail"; }
 # The router's default route leads to $CLI, where SYN-ACKs to the flood's

@@ -39,17 +39,10 @@ fi
 
 setup_ns NET HOST CTR SRV || { echo "FAIL: setup_ns"; exit "$ksft_fail"; }
 # sg_veth names both ends veth0: the host's are renamed as each is made.
-# 6.1 renames only a device that is down.
-host_link()
-{
-	sg_veth "$1" "$2" "$3" && ip -n "$HOST" -batch - <<-EOF
-		link set veth0 down
-		link set veth0 name $4
-		link set $4 up
-	EOF
-}
-host_link "$NET" "$HOST" 1 eth0 && host_link "$HOST" "$CTR" 2 ctr0 &&
-	host_link "$HOST" "$SRV" 3 srv0 || { echo "FAIL: links"; exit "$ksft_fail"; }
+sg_veth_as "$NET" "$HOST" 1 "$HOST" eth0 &&
+	sg_veth_as "$HOST" "$CTR" 2 "$HOST" ctr0 &&
+	sg_veth_as "$HOST" "$SRV" 3 "$HOST" srv0 ||
+	{ echo "FAIL: links"; exit "$ksft_fail"; }
 ip -n "$HOST" route add default via 10.0.1.1 &&
 	ip -n "$NET" addr add "$FAR_IP/24" dev veth0 &&
 	ip -n "$NET" route add 10.0.3.0/24 via "$HOST_IP" &&

@@ -48,8 +48,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,8 +58,9 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "testtool.h"
 
 #define MAX_EVENTS	256
 /* The scheduling loop's longest sleep: connections start in 5 ms batches. */
@@ -123,59 +122,7 @@ static void usage(FILE *f)
 		"ADDR is IPv6 if it has a colon, IPv4 otherwise.\n");
 }
 
-static int bad_usage(const char *what, const char *arg)
-{
-	fprintf(stderr, "legitload: %s%s\n", what, arg);
-	usage(stderr);
-	return 2;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return end == s || *end || errno || *v < lo || *v > hi ? -1 : 0;
-}
-
-static int parse_double(const char *s, double lo, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return end == s || *end || errno || !isfinite(*v) || *v < lo ? -1 : 0;
-}
-
-/* ADDR and PORT into ss: IPv6 if ADDR has a colon, as the Python did. */
-static int parse_addr(const char *addr, long port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	/* Numeric: no name lookup to wait for in a bare namespace. */
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST }, *ai;
-
-	hints.ai_family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	if (getaddrinfo(addr, NULL, &hints, &ai))
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	return 0;
-}
+const struct testtool testtool = { .name = "legitload", .usage = usage };
 
 /* A socket per connection in flight: a busy day needs more than 1024. */
 static void raise_nofile(void)
@@ -310,7 +257,7 @@ static int serve(const struct opts *o)
 	int lfd, ep, one = 1, n, i;
 	socklen_t len;
 
-	if (parse_addr(o->addr, o->port, &ss, &len)) {
+	if (parse_addr(o->addr, addr_family(o->addr), o->port, &ss, &len)) {
 		fprintf(stderr, "legitload: bad address '%s'\n", o->addr);
 		return 2;
 	}
@@ -861,13 +808,13 @@ static int load(const struct opts *o)
 	ssize_t r;
 	int ret = 1;
 
-	if (parse_addr(o->addr, o->port, &l.dst, &l.dstlen)) {
+	if (parse_addr(o->addr, addr_family(o->addr), o->port, &l.dst,
+		       &l.dstlen)) {
 		fprintf(stderr, "legitload: bad address '%s'\n", o->addr);
 		return 2;
 	}
 	if (o->sources) {
-		if ((strchr(o->sources, ':') ? AF_INET6 : AF_INET) !=
-		    l.dst.ss_family ||
+		if (addr_family(o->sources) != l.dst.ss_family ||
 		    parse_sources(o->sources, l.dst.ss_family, &l.src)) {
 			fprintf(stderr,
 				"legitload: bad --sources '%s' (a prefix of ADDR's family)\n",
@@ -966,18 +913,11 @@ int main(int argc, char **argv)
 		case OPT_STARTED:
 			o.started = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return help_or_usage(c);
 		}
-		if (bad) {
-			fprintf(stderr, "legitload: bad value '%s' for --%s\n",
-				optarg, long_opts[c - 1].name);
-			return 2;
-		}
+		if (bad)
+			return bad_value(optarg, long_opts[c - 1].name);
 		given |= 1u << c;
 	}
 	if (argc - optind < 1)

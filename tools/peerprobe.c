@@ -49,8 +49,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -61,6 +59,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "testtool.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -122,58 +122,7 @@ static void usage(FILE *f)
 		"ADDR is IPv6 if it has a colon, IPv4 otherwise.\n");
 }
 
-static int bad_usage(const char *what, const char *arg)
-{
-	fprintf(stderr, "peerprobe: %s%s\n", what, arg);
-	usage(stderr);
-	return 2;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return end == s || *end || errno || *v < lo || *v > hi ? -1 : 0;
-}
-
-static int parse_double(const char *s, double lo, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return end == s || *end || errno || !isfinite(*v) || *v < lo ? -1 : 0;
-}
-
-/* ADDR and PORT into ss, of the family given; numeric only. */
-static int parse_addr(const char *addr, int family, long port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_family = family,
-				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST }, *ai;
-
-	if (getaddrinfo(addr, NULL, &hints, &ai))
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	return 0;
-}
+const struct testtool testtool = { .name = "peerprobe", .usage = usage };
 
 /* Python's errno.errorcode names, for the errors a probe may meet. */
 static const struct {
@@ -531,25 +480,18 @@ int main(int argc, char **argv)
 		case OPT_HOLD:
 			bad |= parse_double(optarg, 0, &o.hold);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return help_or_usage(c);
 		}
-		if (bad) {
-			fprintf(stderr, "peerprobe: bad value '%s' for --%s\n",
-				optarg, long_opts[c - 1].name);
-			return 2;
-		}
+		if (bad)
+			return bad_value(optarg, long_opts[c - 1].name);
 	}
 	if (argc - optind != 2)
 		return bad_usage("want ADDR and PORT", "");
 	o.addr = argv[optind];
 	if (parse_long(argv[optind + 1], 0, 65535, &o.port))
 		return bad_usage("bad PORT: ", argv[optind + 1]);
-	family = strchr(o.addr, ':') ? AF_INET6 : AF_INET;
+	family = addr_family(o.addr);
 	if (parse_addr(o.addr, family, o.port, &dst, &dlen))
 		return bad_usage("bad ADDR: ", o.addr);
 	if (o.bind && parse_addr(o.bind, family, 0, &src, &slen))

@@ -64,6 +64,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testtool.h"
+
 #define FRAME_SIZE	256
 #define RING_FRAMES	4096
 #define MAX_BATCH	256
@@ -123,6 +125,8 @@ static void usage(FILE *f)
 		"  -U          sources in turn, each one once (up to the prefix's size)\n");
 }
 
+const struct testtool testtool = { .name = "synflood", .usage = usage };
+
 /* xorshift128+: fast, and random enough to defeat any hash. */
 static uint64_t rnd(struct flood *f)
 {
@@ -133,14 +137,6 @@ static uint64_t rnd(struct flood *f)
 	s1 ^= s1 << 23;
 	f->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
 	return f->rng[1] + s0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
@@ -538,12 +534,8 @@ int main(int argc, char **argv)
 		case 'U':
 			f.unique = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return help_or_usage(c);
 		}
 	}
 	if (!!dev + !!sock + (stream_fd >= 0) != 1 || !dst || !mac ||
@@ -551,7 +543,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	f.family = strchr(dst, ':') ? AF_INET6 : AF_INET;
+	f.family = addr_family(dst);
 	if (inet_pton(f.family, dst, f.daddr) != 1 || parse_mac(mac, f.dmac) ||
 	    parse_prefix(src ? src : f.family == AF_INET ? "10.128.0.0/9" :
 			 "fd00:80::/32", f.family, f.saddr, f.smask)) {

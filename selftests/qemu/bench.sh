@@ -159,10 +159,10 @@ module_rev=$(git -C "$repo" log -1 --format=%h -- module include 2>/dev/null)
 build_module "$kver" "$out" || die "module build failed, see $out/build.log"
 # The guest reaches the host over 9p (the -virtfs shares below).
 build_initramfs "$kver" "$out" 9p || die "cannot build the initramfs"
-cc -O2 -Wall -o "$repo/build/synflood" "$repo/tools/synflood.c" ||
-	die "cannot build tools/synflood.c"
-cc -O2 -Wall -o "$repo/build/legitload" "$repo/tools/legitload.c" ||
-	die "cannot build tools/legitload.c"
+cc -O2 -Wall -o "$repo/build/synflood" "$repo/tools/synflood.c" \
+	"$repo/tools/testtool.c" || die "cannot build tools/synflood.c"
+cc -O2 -Wall -o "$repo/build/legitload" "$repo/tools/legitload.c" \
+	"$repo/tools/testtool.c" || die "cannot build tools/legitload.c"
 echo "# built in $((SECONDS - start))s"
 
 rm -rf "$res"
