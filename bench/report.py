@@ -4,11 +4,14 @@
 
     report.py RAW.json --out DIR [--benchmarks BENCHMARKS.md]
               [--smp N] [--load-start "1 5 15"] [--command CMD]
+              [--against OTHER/results.json]
 
 Writes DIR/results.json, DIR/results.md and DIR/legit_success.png (with
 gnuplot), prints the markdown table, and, for a full run (at least 5 runs
-of every defence), replaces the text between the markers in
-BENCHMARKS.md. Every figure is the median over runs.
+of every defence and gateway row, default vCPUs), replaces the text
+between the markers in BENCHMARKS.md. Every figure is the median over
+runs. --against sets the CPU per SYN of another report (its
+results.json: the 2-vCPU run beside a 4-vCPU one) beside this one's.
 """
 
 import argparse
@@ -28,10 +31,20 @@ EXTRA = ["kernel_cookies_2"]
 # A forwarded, DNATed service (run.py's gateway rows): reported in a table
 # of their own, and in results.json beside the defences.
 GATEWAY = ["gw_none", "gw_nft_synproxy", "gw_synguard_auto"]
-GW_EXTRA = ["gw_synguard_always"]
+# gw_synguard_unlearned: synguard always with the backend silent, so the
+# published destination is never learned (CPU per SYN only; run.py checks
+# after each point that it stayed unlearned, and a run in which it did
+# not is left out of its figures).
+GW_UNLEARNED = "gw_synguard_unlearned"
+GW_EXTRA = ["gw_synguard_always", GW_UNLEARNED]
 # Every SYN dropped in raw prerouting: the cost of receiving one (CPU per
 # SYN only). Each defence's cost above it is taken within each run.
 FLOOR = "floor"
+# The rows with CPU per SYN only: no capacity, clients or memory.
+CPU_ONLY = [FLOOR, GW_UNLEARNED]
+# The guest's vCPUs in the runs that replace the recorded figures
+# (bench.sh's default for each generator).
+DEFAULT_CPUS = {"host": 2, "guest": 3}
 BASE = "kernel_cookies"
 # The kinds of point the defence tables are made of; the busy-server rows
 # (kinds "detect" and "legit_load") are summarised apart.
@@ -57,14 +70,23 @@ def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
 
 
+def learned(p):
+    """A CPU point of the unlearned row whose destination was found learned
+    (run.py's gw_check): not a figure for that row."""
+    return (p["defence"] == GW_UNLEARNED and
+            (p.get("gw_check") or {}).get("unlearned") is False)
+
+
 def summarise(raw):
-    pts = raw["points"]
+    pts = [p for p in raw["points"] if not learned(p)]
     mem = raw.get("memory", {})
     out = {}
     for d in [FLOOR] + DEFENCES + EXTRA + GATEWAY + GW_EXTRA:
         mine = [p for p in pts
                 if p["defence"] == d and p["kind"] in MAIN_KINDS]
-        if not mine:
+        checked = [p for p in raw["points"]
+                   if p["defence"] == d and p.get("gw_check")]
+        if not mine and not checked:
             continue
         cpu = [p for p in mine if p["kind"] == "cpu"]
         lad = [p for p in mine if p["kind"] == "ladder"]
@@ -120,6 +142,22 @@ def summarise(raw):
                 "outran": bool(sent and dropped > 0.02 * sent and busy >= 0.75),
             }
         s["bytes_per_halfopen"] = halfopen_bytes(d, mem)
+        # The host's conntrack peak during the CPU point (gateway rows).
+        s["cpu_conntrack_peak"] = rnd(median(p.get("conntrack_peak")
+                                             for p in cpu))
+        if checked:
+            v = [(p.get("gw_check") or {}).get("unlearned") for p in checked]
+            s["unlearned"] = {
+                "runs": len(v), "unlearned": v.count(True),
+                "learned": v.count(False), "unchecked": v.count(None),
+                "gateway_learned_runs": [
+                    p["gw_check"]["since_load"].get("gateway_learned")
+                    for p in checked],
+                "gateway_cookies_share": rnd(median(
+                    p["gw_check"]["point_gateway_cookies"] /
+                    p["gw_check"]["point_syns"] for p in checked
+                    if p["gw_check"].get("point_gateway_cookies") is not None
+                    and p["gw_check"].get("point_syns")), 3)}
         out[d] = s
     floor = cpu_by_run(pts, FLOOR)
     for d, s in out.items():
@@ -468,7 +506,8 @@ def gw_table(raw, s):
             capt = "< %d" % round(rungs[0] * cap)
         if v["capacity_limited_runs"]:
             capt += " (%d†)" % v["capacity_limited_runs"]
-        row = [d, fmt(v["cpu_ns_per_syn"]), fmt(v["cpu_above_floor"]), capt]
+        row = [("*%s*" % d) if d in CPU_ONLY else d,
+               fmt(v["cpu_ns_per_syn"]), fmt(v["cpu_above_floor"]), capt]
         for r in rates:
             x = v["legit"].get(r)
             row.append("%s (%s/%d)" % (legit_cell(x), fmt(x["conntrack_peak"]),
@@ -489,10 +528,43 @@ def gw_table(raw, s):
               "whatever the backend spends on the SYNs that reach it (its "
               "receive processing runs on the same CPU). Conntrack peak: "
               "the host's table, sampled every 0.1 s during each point, of "
-              "nf_conntrack_max." % (
+              "nf_conntrack_max. The flood: %s, so that every flood SYN is "
+              "for one entry of synguard's table of gateway "
+              "destinations." % (
                   gc.get("topology", "?"),
                   ", ".join("%g" % m for m in rungs),
-                  " and ".join(gc.get("synproxy_chains", ["?"])))]
+                  " and ".join(gc.get("synproxy_chains", ["?"])),
+                  gc.get("flood") or "%s, to the published port" %
+                  raw["config"].get("syn", "?"))]
+    u = s.get(GW_UNLEARNED)
+    if u:
+        chk = u.get("unlearned", {})
+        n = chk.get("runs", 0)
+        lines += ["", "*%s*: synguard loaded in always, gateway mode on, the "
+                  "backend silent (%s), so that the published destination "
+                  "is never learned: every flood SYN takes the path of a "
+                  "destination not learned yet (one SYN a second let "
+                  "through to learn from, within the namespace's budget; "
+                  "cookies with conservative options for the rest). CPU "
+                  "per SYN only, as the floor: no client gets through a "
+                  "silent backend (capacity and clients -). The destination "
+                  "was checked after each point (synguard's "
+                  "gateway_learned since it was loaded, and the "
+                  "destination's entry in `synguardctl -j backends`): "
+                  "unlearned in %d of %d run(s)%s%s; gateway cookies for "
+                  "%s of the SYNs received (median); the host's conntrack "
+                  "peak during the point %s/%d." % (
+                      GW_UNLEARNED,
+                      "nft in its namespace drops what it receives on, and "
+                      "sends from, the service's port",
+                      chk.get("unlearned", 0), n,
+                      ", learned in %d, left out of the figures" %
+                      chk["learned"] if chk.get("learned") else "",
+                      ", not checked in %d" % chk["unchecked"]
+                      if chk.get("unchecked") else "",
+                      "-" if chk.get("gateway_cookies_share") is None else
+                      "%d%%" % round(100 * chk["gateway_cookies_share"]),
+                      fmt(u.get("cpu_conntrack_peak")), ctmax)]
     if sg:
         lines += ["gw_synguard_auto's counters at each rung: " +
                   "; ".join("@%d pps %s" % (r, ", ".join(
@@ -620,7 +692,57 @@ def floor_text(s):
                    "(-): every SYN is dropped.")
 
 
-def markdown(raw, s, g, info, args, b=None):
+def against(other, s):
+    """CPU per SYN here against another report's results.json (the 2-vCPU
+    run beside a 4-vCPU one): the rows both have, the floor first."""
+    if not other:
+        return None
+    det = other.get("details", {})
+    rows = []
+    for d in [FLOOR] + DEFENCES + EXTRA + GATEWAY + GW_EXTRA:
+        if d not in s or d not in det:
+            continue
+        here, there = s[d], det[d]
+        rows.append({
+            "defence": d,
+            "cpu_ns_per_syn": [here["cpu_ns_per_syn"],
+                               there.get("cpu_ns_per_syn")],
+            "cpu_above_floor": [here["cpu_above_floor"],
+                                there.get("cpu_above_floor")],
+            "runs": [here["runs"], there.get("runs")]})
+    cond = other.get("conditions", {})
+    return {"guest_vcpus": cond.get("guest_vcpus"),
+            "kernel": other.get("kernel"),
+            "timestamp": other.get("timestamp"),
+            "module_rev": cond.get("config", {}).get("module_rev"),
+            "cpu_rate_pps": cond.get("cpu_rate_pps"),
+            "rows": rows}
+
+
+def against_text(a, info, raw):
+    if not a or not a["rows"]:
+        return []
+    lines = ["", "Against another run: %s vCPUs, kernel %s, measured %s%s, "
+             "CPU cost at %s pps (this run: %s vCPUs, %s pps). Each run's "
+             "figures are against its own floor; ratios are this run's "
+             "over the other's." % (
+                 a["guest_vcpus"], a["kernel"], a["timestamp"],
+                 ", module %s" % a["module_rev"] if a["module_rev"] else "",
+                 a["cpu_rate_pps"], info["guest_vcpus"], raw.get("cpu_rate")),
+             "",
+             "| row | CPU ns/SYN | other run | ratio | above floor | other "
+             "run | ratio | runs (this/other) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in a["rows"]:
+        c, f = r["cpu_ns_per_syn"], r["cpu_above_floor"]
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s/%s |" % (
+            r["defence"], fmt(c[0]), fmt(c[1]), fmt(ratio(c[0], c[1])),
+            fmt(f[0]), fmt(f[1]), fmt(ratio(f[0], f[1])),
+            fmt(r["runs"][0]), fmt(r["runs"][1])))
+    return lines
+
+
+def markdown(raw, s, g, info, args, b=None, a=None):
     cap = raw.get("kernel_capacity_calibrated")
     cfg = raw["config"]
     lines = [
@@ -630,9 +752,12 @@ def markdown(raw, s, g, info, args, b=None):
             info["host_cpu"], info["host_cpus"], info["host_load_start"],
             info["host_load_end"]),
         "Guest: %s vCPUs: the server's receive processing on CPU %s, "
-        "everything else on CPU %s; the flood from %s. Command: `%s`." % (
+        "everything else on CPU %s%s; the flood from %s. Command: `%s`." % (
             info["guest_vcpus"], cfg["cpu_layout"]["server"],
             cfg["cpu_layout"]["housekeeping"],
+            " (CPU %s: no interrupt and nothing the benchmark starts)" %
+            ", ".join(str(c) for c in cfg["cpu_layout"]["spare"])
+            if cfg["cpu_layout"].get("spare") else "",
             "the host (tools/synflood.c into the server's virtio NIC)"
             if cfg.get("generator", "host") == "host" else
             "CPU %s of the guest (veth, RPS)" % cfg["cpu_layout"]["generator"],
@@ -668,6 +793,7 @@ def markdown(raw, s, g, info, args, b=None):
             lines += ["", "A forwarded service (gateway rows): medians of "
                       "%d runs, the same flood, clients and ladder." %
                       cfg["runs"], "", gw_table(raw, s)]
+        lines += against_text(a, info, raw)
         lines += ["", "Goals:", ""]
         for x in g:
             lines.append("- %s %s: %s" % ("MET" if x["met"] else "MISSED",
@@ -721,7 +847,7 @@ def busy_json(v):
     return out
 
 
-def results_json(raw, s, g, info, b=None):
+def results_json(raw, s, g, info, b=None, a=None):
     b = b or {}
     defences = {}
     for d in DEFENCES:
@@ -753,7 +879,10 @@ def results_json(raw, s, g, info, b=None):
                           for r, x in s[d]["legit"].items()},
         "conntrack_peak": {str(r): x["conntrack_peak"]
                            for r, x in s[d]["legit"].items()},
+        "cpu_point_conntrack_peak": s[d]["cpu_conntrack_peak"],
     } for d in GATEWAY + GW_EXTRA if d in s}
+    if GW_UNLEARNED in gateway:
+        gateway[GW_UNLEARNED]["unlearned"] = s[GW_UNLEARNED].get("unlearned")
     return {
         "kernel": raw["kernel"],
         "timestamp": raw.get("finished", raw["updated"]),
@@ -786,7 +915,11 @@ def results_json(raw, s, g, info, b=None):
                   "gateway": "a DNATed service behind this host (the "
                   "gateway rows), figures as the defences'; conntrack_peak: "
                   "offered flood pps -> the host's conntrack entries at "
-                  "most during the point"},
+                  "most during the point; cpu_point_conntrack_peak: the "
+                  "same during the CPU-cost point; unlearned (%s only): "
+                  "in how many runs the published destination was found "
+                  "unlearned after the point (runs found learned are left "
+                  "out of its figures)" % GW_UNLEARNED},
         "conditions": dict(info, **{
             "runs": raw["config"]["runs"],
             "kernel_capacity_pps": raw.get("kernel_capacity_calibrated"),
@@ -796,6 +929,7 @@ def results_json(raw, s, g, info, b=None):
         "details": details,
         "memory": raw.get("memory"),
         "goals": g,
+        "against": a,
     }
 
 
@@ -816,28 +950,43 @@ def main():
     ap.add_argument("--load-start", default="?")
     ap.add_argument("--load-end", help="default: now")
     ap.add_argument("--command", default="make bench")
+    ap.add_argument("--against", metavar="RESULTS.json",
+                    help="another report's results.json: CPU per SYN of "
+                    "the rows both have, side by side")
     args = ap.parse_args()
 
     with open(args.raw) as f:
         raw = json.load(f)
+    other = None
+    if args.against:
+        try:
+            with open(args.against) as f:
+                other = json.load(f)
+        except (OSError, ValueError) as e:
+            print("report: cannot read %s (%s): nothing to set beside" %
+                  (args.against, e), file=sys.stderr)
     s = summarise(raw)
     b = summarise_busy(raw)
     g = goals(s, raw.get("memory", {}))
     info = host_info(args, raw)
+    a = against(other, s)
     os.makedirs(args.out, exist_ok=True)
-    res = jsonable(results_json(raw, s, g, info, b))
+    res = jsonable(results_json(raw, s, g, info, b, a))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    md = markdown(raw, s, g, info, args, b)
+    md = markdown(raw, s, g, info, args, b, a)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(md)
     plotted = plot(raw, s, args.out)
     print(md)
 
-    full = (raw["config"]["runs"] >= 5 and all(d in s for d in DEFENCES) and
-            raw["config"].get("busy", "1") == "1" and
-            all(d in s for d in GATEWAY))
+    cfg = raw["config"]
+    full = (cfg["runs"] >= 5 and all(d in s for d in DEFENCES) and
+            cfg.get("busy", "1") == "1" and
+            all(d in s for d in GATEWAY) and
+            cfg.get("cpus", 2) == DEFAULT_CPUS.get(cfg.get("generator",
+                                                           "host")))
     if args.benchmarks and full and os.path.exists(args.benchmarks):
         with open(args.benchmarks) as f:
             text = f.read()
@@ -849,8 +998,8 @@ def main():
             print("report: figures written to %s" % args.benchmarks)
     elif args.benchmarks:
         print("report: not a full run (BENCH_RUNS >= 5, every defence, "
-              "the busy-server rows, the gateway rows); "
-              "%s left as it is" % args.benchmarks)
+              "the busy-server rows, the gateway rows, the default "
+              "vCPUs); %s left as it is" % args.benchmarks)
     return 0 if plotted else 1
 
 

@@ -85,15 +85,32 @@ FLOOR = "floor"
 
 # The gateway rows (BENCH_GATEWAY): a forwarded, DNATed service, the
 # flood at the published port, with no defence on the host, nft synproxy,
-# and synguard's gateway mode. Reported beside the defences.
+# and synguard's gateway mode. Reported beside the defences. The flood's
+# SYNs come from random sources in SPOOF (random source ports), all to
+# the one published destination, SRV_IP:PORT: every one of them is for
+# the same entry of synguard's table of gateway destinations.
 GATEWAY = ["gw_none", "gw_nft_synproxy", "gw_synguard_auto"]
+# synguard's gateway mode in always with the backend silent (it answers
+# neither SYN-ACK nor RST, NFT_BE_SILENT): the destination is never
+# learned, and every flood SYN takes the path for an unlearned
+# destination (one a second let through to learn from, within the
+# namespace's budget; cookies with conservative options for the rest).
+# CPU per SYN only, as the floor: no client gets through a silent
+# backend. After the point the destination is checked to have stayed
+# unlearned (gw_unlearned_check()).
+GW_UNLEARNED = "gw_synguard_unlearned"
 # Measured only when BENCH_DEFENCES names them.
-GW_EXTRA = ["gw_synguard_always"]
-# Their ladder starts lower: forwarding, DNAT and a conntrack lookup cost
-# a SYN more than a local listener's answer (at half the kernel's
-# capacity the gateway's CPU is about full, whatever the defence).
+GW_EXTRA = ["gw_synguard_always", GW_UNLEARNED]
+# The gateway rows' ladder starts lower: forwarding, DNAT and a conntrack
+# lookup cost a SYN more than a local listener's answer (at half the
+# kernel's capacity the gateway's CPU is about full, whatever the
+# defence).
 GW_RUNGS = [0.125, 0.25, 0.375, 0.5, 0.75, 1.0]
 GW_LEGIT_POINTS = [0.125, 0.25, 0.5]
+
+# The rows with no clients (CPU per SYN only: no saturation point, no
+# capacity ladder): the floor and the unlearned gateway destination.
+CPU_ONLY = [FLOOR, GW_UNLEARNED]
 
 # Capacity ladder, in multiples of the kernel's capacity; the legitimate
 # client figures are read at LEGIT_POINTS.
@@ -109,7 +126,7 @@ SG_KEYS = ["syn_received", "syn_passed", "cookies_sent", "cookies_validated",
            # Read where the module has them (sg_stats() skips the rest).
            "halfopen_completed", "source_limit_hits", "listener_full",
            "acks_unmatched", "gateway_cookies", "gateway_opened",
-           "gateway_refused", "gateway_learned"]
+           "gateway_refused", "gateway_learned", "gateway_unlisted"]
 
 
 def env_cfg():
@@ -183,6 +200,10 @@ LOAD_SECS = cfg("BENCH_LOAD_SECS", 12.0)
 LOAD_RAMP = cfg("BENCH_LOAD_RAMP", 4.0)     # seconds to reach LOAD_RATE
 LOAD_DELAY_MS = cfg("BENCH_LOAD_DELAY_MS", 500, int)  # client-side netem
 LOAD_SOURCES = "10.0.5.0/24"      # the client's AnyIP sources
+# synguardctl, for the unlearned row's check of the gateway table (the
+# guest's init names it; else the tree's, if built).
+SG_CTL = os.environ.get("SYNGUARD_CTL") or os.path.join(REPO, "tools",
+                                                        "synguardctl")
 
 
 def log(*a):
@@ -650,6 +671,23 @@ def nft_gw_synproxy():
         NFT_GW_SYNPROXY_CHAIN % (c, c) for c in chains) + "}\n"
 
 
+# The backend made silent (GW_UNLEARNED): the SYNs synguard lets through
+# to learn from are dropped on arrival, and nothing it might send leaves,
+# so the gateway sees neither a SYN-ACK nor a RST from it.
+NFT_BE_SILENT = """
+table inet sgb_silent {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport %d drop
+	}
+	chain output {
+		type filter hook output priority filter; policy accept;
+		tcp sport %d drop
+	}
+}
+""" % (BE_PORT, BE_PORT)
+
+
 NFT_FLOOR = """
 table inet sgb_floor {
 	chain prerouting {
@@ -660,13 +698,24 @@ table inet sgb_floor {
 """ % PORT
 
 
+def nft(ns, rules):
+    r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"],
+                       input=rules, text=True, capture_output=True)
+    if r.returncode:
+        raise RuntimeError("nft in %s: %s" % (ns, r.stderr))
+
+
 def defence_setup(name):
     """Configure srv for a defence, undoing whatever the last one set up;
     returns whether conntrack is on. A gateway row (gw_*) makes srv the
-    gateway to the backend, and its echo server the one point() uses."""
+    gateway to the backend, and its echo server the one point() uses;
+    GW_UNLEARNED is gw_synguard_always with the backend silent."""
     global ECHO
     gw = name.startswith("gw_")
+    silent = name == GW_UNLEARNED
     base = name[len("gw_"):] if gw else name.replace("_conntrack", "")
+    if silent:
+        base = "synguard_always"
     ct = name.endswith("_conntrack")
     SERVER.stop()
     BE_SERVER.stop()
@@ -674,6 +723,7 @@ def defence_setup(name):
     rules = "flush ruleset\n"
     if gw:
         gw_topology()
+        nft(BE, "flush ruleset\n" + (NFT_BE_SILENT if silent else ""))
         rules += NFT_GW
         if base == "nft_synproxy":
             rules += nft_gw_synproxy()
@@ -684,10 +734,7 @@ def defence_setup(name):
             rules += NFT_FLOOR
         if ct:
             rules += NFT_FW
-    r = subprocess.run(["ip", "netns", "exec", SRV, "nft", "-f", "-"],
-                       input=rules, text=True, capture_output=True)
-    if r.returncode:
-        raise RuntimeError("nft: " + r.stderr)
+    nft(SRV, rules)
     sh(["conntrack", "-F"], ns=SRV, check=False)
     sysctl(SRV, net__ipv4__ip_forward=int(gw))
     ECHO = BE_SERVER if gw else SERVER
@@ -951,6 +998,53 @@ def point(rate, ct, legit=True, secs=None):
     return m
 
 
+def gw_unlearned_check(m):
+    """After GW_UNLEARNED's CPU point m: did the published destination stay
+    unlearned, so that the figure is for that path? synguard's counters
+    since defence_setup() loaded it (totals over every namespace: only
+    srv forwards), gateway_learned above all, which every backend's
+    SYN-ACK or refusing RST the gateway learns from moves; and, where
+    synguardctl is at hand, srv's table of gateway destinations
+    (`synguardctl -j backends`): the published destination's entry, if
+    it has one, must say learned false and mss 0. Also whether the flood
+    got gateway cookies (not passed to the backend while gateway mode
+    started). "unlearned": True, False, or None if nothing could tell."""
+    total = sg_stats()
+    keys = ("syn_received", "syn_passed", "gateway_cookies",
+            "gateway_unlisted", "gateway_learned", "gateway_refused")
+    c = {"since_load": {k: total.get(k) for k in keys},
+         "point_gateway_cookies": m["sg"].get("gateway_cookies"),
+         "point_syn_passed": m["sg"].get("syn_passed"),
+         "point_syns": m["syns_handled"]}
+    verdicts = []
+    if total.get("gateway_learned") is not None:
+        verdicts.append(total["gateway_learned"] == 0)
+    if os.access(SG_CTL, os.X_OK):
+        rows, err = None, ""
+        try:
+            r = subprocess.run(["ip", "netns", "exec", SRV, SG_CTL, "-j",
+                                "backends"], capture_output=True, text=True,
+                               timeout=30)
+            err = (r.stderr or r.stdout).strip()[-300:]
+            if r.returncode == 0:
+                rows = json.loads(r.stdout)
+        except (OSError, ValueError, subprocess.TimeoutExpired) as e:
+            err = str(e)
+        if not isinstance(rows, list):
+            c["backends_error"] = err or "no answer"
+        else:
+            mine = [b for b in rows if b.get("addr") == SRV_IP and
+                    b.get("port") == PORT]
+            c["backends"] = mine
+            c["destinations"] = len(rows)
+            verdicts.append(not any(b.get("learned") or b.get("mss")
+                                    for b in mine))
+    else:
+        c["backends_error"] = "no synguardctl"
+    c["unlearned"] = all(verdicts) if verdicts else None
+    return c
+
+
 def fmt_point(m):
     s = "rate %6d: gen %6d pps, srv %6d pps, drop %6d, softirq %5.2fs" % (
         m["rate"], m["gen"]["pps"], m["handled_pps"],
@@ -963,6 +1057,18 @@ def fmt_point(m):
                                          m["legit"]["p99_ms"])
     if "conntrack_peak" in m:
         s += ", conntrack peak %d" % m["conntrack_peak"]
+    c = m.get("gw_check")
+    if c:
+        s += ", destination %s (gateway_learned %s, cookies %s, %s)" % (
+            {True: "unlearned", False: "LEARNED",
+             None: "not checked"}[c["unlearned"]],
+            c["since_load"].get("gateway_learned"),
+            c["point_gateway_cookies"],
+            "backends: %s" % (", ".join(
+                "%s:%s learned %s mss %s" % (b.get("addr"), b.get("port"),
+                                             b.get("learned"), b.get("mss"))
+                for b in c["backends"]) or "no entry")
+            if "backends" in c else c.get("backends_error"))
     return s
 
 
@@ -1541,7 +1647,10 @@ def main():
         "pass": PASS, "rungs": RUNGS, "legit_points": LEGIT_POINTS,
         "cpus": NCPU, "generator": GEN,
         "cpu_layout": {"generator": GEN_CPU if GEN == "guest" else "host",
-                       "server": SRV_CPU, "housekeeping": HK_CPU},
+                       "server": SRV_CPU, "housekeeping": HK_CPU,
+                       # No IRQ, and nothing run.py starts, on these.
+                       "spare": sorted(set(range(NCPU)) -
+                                       {SRV_CPU, HK_CPU, GEN_CPU})},
         "syn": "IPv4, options MSS/SACK/TS/WS, random source in %s, "
                "random sport/seq" % SPOOF,
         "user_hz": USER_HZ, "busy": BUSY,
@@ -1570,6 +1679,13 @@ def main():
             "synproxy_chains": CFG.get("BENCH_GW_SYNPROXY_CHAINS",
                                        "input forward").split(),
             "synproxy_tcp_loose": 0,
+            "flood": "random sources in %s, random source ports, all to "
+                     "%s:%d (one destination)" % (SPOOF, SRV_IP, PORT),
+            "extra": [d for d in GW_EXTRA if d in ONLY],
+            "unlearned": "%s: synguard always, the backend silent (nft in "
+                         "its namespace: tcp dport %d drop in input, tcp "
+                         "sport %d drop in output); CPU per SYN only" % (
+                             GW_UNLEARNED, BE_PORT, BE_PORT),
             "rungs": GW_RUNGS, "legit_points": GW_LEGIT_POINTS}
     if busy_mode != "0":
         RAW["config"]["busy_config"] = {
@@ -1621,8 +1737,10 @@ def main():
             ct = defence_setup(d)
             ECHO.start()
             m = point(cpu_rate, ct, legit=False)
+            if d == GW_UNLEARNED:
+                m["gw_check"] = gw_unlearned_check(m)
             record(d, run, "cpu", m)
-            if d == FLOOR:
+            if d in CPU_ONLY:
                 save()
                 continue
             if run == 1:

@@ -8,8 +8,9 @@
 # bench/results.json, bench/results.md and bench/legit_success.png, and
 # rewrites the figures in BENCHMARKS.md. That is for a full run
 # (BENCH_RUNS >= 5, every defence, the busy-server rows, the gateway
-# rows); any other run leaves them alone and reports into
-# build/bench/<kver>/report/.
+# rows, the default vCPUs); any other run leaves them alone and reports
+# into build/bench/<kver>/report/ (report-smpN/ with BENCH_SMP=N other
+# than the default).
 #
 # The flood comes from the host: tools/synflood.c runs natively, at the
 # guest's word (bench/hostflood.py, over a virtio-serial port), and
@@ -28,9 +29,13 @@
 #   BENCH_DEFENCES="a b"       only these defences (names as in results.json,
 #                              plus kernel_cookies_2 for tcp_syncookies=2,
 #                              and the gateway rows' gw_none,
-#                              gw_nft_synproxy, gw_synguard_auto, and
-#                              gw_synguard_always, measured only if named);
-#                              floor, the reference, is measured regardless
+#                              gw_nft_synproxy, gw_synguard_auto, and,
+#                              measured only if named, gw_synguard_always
+#                              and gw_synguard_unlearned: always with the
+#                              backend silent, so the published
+#                              destination stays unlearned; CPU per SYN
+#                              only); floor, the reference, is measured
+#                              regardless
 #   BENCH_SECS=2               seconds of legitimate clients per flood point
 #   BENCH_CPU_SECS=3           seconds of flood per CPU-cost point
 #   BENCH_LEGIT_RATE=25        legitimate connections a second
@@ -42,7 +47,17 @@
 #   BENCH_MEMORY=1             measure bytes per half-open (0: skip)
 #   BENCH_GEN=host             where the flood comes from: host or guest
 #   BENCH_SMP, BENCH_MEM=2G    the guest's vCPUs (2: the server's and the
-#                              rest; 3 with BENCH_GEN=guest) and memory
+#                              rest; 3 with BENCH_GEN=guest) and memory.
+#                              More vCPUs leave the layout as it is: the
+#                              server's NIC (one queue) interrupts CPU 1,
+#                              where its softirq time is measured, and
+#                              everything the benchmark starts runs on
+#                              the housekeeping CPU (0; 2 with
+#                              BENCH_GEN=guest); the others only get what
+#                              nothing pins. Its report goes to report-smpN/, and
+#                              when report/results.json is there (a run
+#                              with the default vCPUs) the CPU per SYN of
+#                              the rows both have is set beside it
 #   BENCH_BUSY=1               busy-server rows (issue 12): time to detect
 #                              and recover, cookies under legitimate load
 #                              only, for kernel_cookies and synguard_auto;
@@ -67,7 +82,10 @@
 #                              synguard's gateway mode (about 2.5 min a
 #                              run); 0: skip them; only: nothing else
 #                              (the floor apart: no memory, no busy rows,
-#                              no other defence)
+#                              no other defence). The flood is the
+#                              defences': random sources in 10.128.0.0/9,
+#                              random source ports, all to the one
+#                              published destination
 #   BENCH_GW_SYNPROXY_CHAINS="input forward"
 #                              the chains of the gateway's synproxy rule.
 #                              An untracked SYN is never NATed: for a
@@ -81,6 +99,24 @@
 # Build products go to build/bench/ (apart from check.sh's build/<kver>/,
 # so both can run from one tree); the guest's log is
 # build/bench/<kver>/results/qemu/bench.log.
+#
+# The gateway's CPU per SYN for a learned and an unlearned destination,
+# with 2 vCPUs and with 4 (the floor, calibration and 3 runs of the two
+# rows; no memory, busy or other rows). Run the 2-vCPU one first: the
+# 4-vCPU report sets its figures beside the 2-vCPU report's.
+#
+#   BENCH_GATEWAY=only BENCH_RUNS=3 \
+#   BENCH_DEFENCES="gw_synguard_always gw_synguard_unlearned" make bench
+#   BENCH_SMP=4 BENCH_GATEWAY=only BENCH_RUNS=3 \
+#   BENCH_DEFENCES="gw_synguard_always gw_synguard_unlearned" make bench
+#
+# (BENCH_CAPACITY_PPS=<the first run's calibrated capacity> on the second
+# floods both at the same rate.) Reports: build/bench/<kver>/report/ and
+# build/bench/<kver>/report-smp4/ (results.md, results.json, raw.json);
+# neither run is a full one, so neither touches BENCHMARKS.md or
+# bench/results.json. The 4-vCPU run should have the machine's cores to
+# itself: its idle vCPUs take ticks too (nohz=off), and the server's
+# vCPU must not wait for them.
 
 set -uo pipefail
 
@@ -111,10 +147,15 @@ unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 want=${KVER:-6.12}
 gen=${BENCH_GEN:-host}
 case "$gen" in
-host) smp=${BENCH_SMP:-2} ;;
-guest) smp=${BENCH_SMP:-3} ;;
+host) smp_default=2 ;;
+guest) smp_default=3 ;;
 *) echo "bench: BENCH_GEN is host or guest" >&2; exit 2 ;;
 esac
+smp=${BENCH_SMP:-$smp_default}
+if ! [[ "$smp" =~ ^[1-9][0-9]*$ ]]; then
+	echo "bench: BENCH_SMP is a number of vCPUs" >&2
+	exit 2
+fi
 srv_nic=52:54:00:5b:00:02
 cli_nic=52:54:00:5b:00:03
 mem=${BENCH_MEM:-2G}
@@ -163,6 +204,11 @@ cc -O2 -Wall -o "$repo/build/synflood" "$repo/tools/synflood.c" \
 	"$repo/tools/testtool.c" || die "cannot build tools/synflood.c"
 cc -O2 -Wall -o "$repo/build/legitload" "$repo/tools/legitload.c" \
 	"$repo/tools/testtool.c" || die "cannot build tools/legitload.c"
+# synguardctl (the guest's init names tools/synguardctl): the unlearned
+# gateway row reads the gateway's destinations with it. Without it that
+# row's check rests on synguard's counters alone.
+make -C "$repo/tools" synguardctl >"$out/tools.log" 2>&1 ||
+	echo "# cannot build synguardctl (see $out/tools.log); going on without it"
 echo "# built in $((SECONDS - start))s"
 
 rm -rf "$res"
@@ -247,17 +293,24 @@ if ! grep -q '^ok 1 qemu/bench' "$res/tap.txt" 2>/dev/null; then
 fi
 [[ -f "$res/raw.json" ]] || die "no measurements (see $res/qemu/bench.log)"
 
-# Only a full run replaces the recorded figures; any other goes to build/.
+# Only a full run replaces the recorded figures; any other goes to build/,
+# one with other vCPUs than the default beside the default's.
 report="$out/report"
-if ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" && "${BENCH_BUSY:-1}" == 1 &&
-	"${BENCH_GATEWAY:-1}" == 1 && -z "${BENCH_GW_SYNPROXY_CHAINS:-}" ]]; then
+against=()
+if ((smp != smp_default)); then
+	report="$out/report-smp$smp"
+	[[ -f "$out/report/results.json" ]] &&
+		against=(--against "$out/report/results.json")
+elif ((runs >= 5)) && [[ -z "${BENCH_DEFENCES:-}" &&
+	"${BENCH_BUSY:-1}" == 1 && "${BENCH_GATEWAY:-1}" == 1 &&
+	-z "${BENCH_GW_SYNPROXY_CHAINS:-}" ]]; then
 	report="$repo/bench"
 fi
 mkdir -p "$report"
 cp "$res/raw.json" "$report/raw.json"
 echo "# report in $report"
 python3 "$repo/bench/report.py" "$res/raw.json" \
-	--out "$report" --benchmarks "$repo/BENCHMARKS.md" \
+	--out "$report" --benchmarks "$repo/BENCHMARKS.md" "${against[@]}" \
 	--smp "$smp" --load-start "$load_start" \
 	--command "$(env | grep -E '^BENCH_[A-Z0-9_]+=' | sort | tr '\n' ' ')make bench${KVER:+ KVER=$KVER}" ||
 	status=1
