@@ -2,21 +2,29 @@
 /*
  * Which SYNs synguard may act on: the protected destination ports, the
  * allowlist of source prefixes and the forward list of destination
- * prefixes. A SYN to an unprotected port, or from an allowlisted source,
- * goes to the kernel untouched: it is never answered with a cookie and
- * never limited. Gateway mode answers a forwarded SYN whose destination
- * was DNATed, or else lies inside a prefix of the forward list.
+ * prefixes and inbound interfaces. A SYN to an unprotected port, or from
+ * an allowlisted source, goes to the kernel untouched: it is never
+ * answered with a cookie and never limited. Gateway mode answers a
+ * forwarded SYN whose destination was DNATed, or else lies inside a
+ * prefix of the forward list, or that came in through one of its
+ * interfaces.
  *
  * The lists are immutable arrays published with RCU. A writer holds
  * sn->lock, builds a new array from the old one and its change, swaps
  * the pointer and frees the old array after a grace period. The packet
  * path reads them in the RCU read section netfilter holds around every
  * hook, without a lock. No array at all means the default: every port
- * protected, no source allowed, no forward prefix.
+ * protected, no source allowed, no forward prefix or interface.
+ *
+ * Interfaces are named, as nft's iifname and iptables' -i name them: an
+ * interface renamed away stops matching, and one made, or renamed, under
+ * a listed name matches. Nothing follows the interfaces themselves, so
+ * nothing needs a notifier.
  */
 
 #include <linux/bitmap.h>
 #include <linux/inetdevice.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/ipv6.h>
@@ -31,15 +39,21 @@ struct sg_ports {
 	DECLARE_BITMAP(map, 1 << 16);
 };
 
-/* The allowlist, or the forward list. */
-struct sg_prefix_list {
+/*
+ * The allowlist, the forward list's prefixes or its interfaces: @n items
+ * of one kind (struct sg_list_type below).
+ */
+struct sg_list {
 	struct rcu_head rcu;
 	unsigned int n;
-	struct sg_prefix p[];
+	union {
+		DECLARE_FLEX_ARRAY(u8, items);	/* as the writers see them */
+		DECLARE_FLEX_ARRAY(struct sg_prefix, p);
+		DECLARE_FLEX_ARRAY(struct sg_ifname, dev);
+	};
 };
 
-static struct sg_prefix_list __rcu **sg_plist(struct sg_net *sn,
-					      enum sg_plist list)
+static struct sg_list __rcu **sg_plist(struct sg_net *sn, enum sg_plist list)
 {
 	return list == SG_PLIST_FORWARD ? &sn->forward : &sn->allow;
 }
@@ -50,6 +64,7 @@ void sg_filter_destroy(struct sg_net *sn)
 	kvfree(rcu_dereference_protected(sn->ports, true));
 	kvfree(rcu_dereference_protected(sn->allow, true));
 	kvfree(rcu_dereference_protected(sn->forward, true));
+	kvfree(rcu_dereference_protected(sn->forward_dev, true));
 }
 
 bool sg_port_protected(const struct sg_net *sn, __be16 dport)
@@ -72,7 +87,7 @@ static bool sg_prefix_match(const struct sg_prefix *p, const __be32 *addr)
  * list is short (SG_MAX_PREFIXES) and only SYNs ask, and only when the
  * list is configured at all.
  */
-static bool sg_plist_match(const struct sg_prefix_list *l, u8 family,
+static bool sg_plist_match(const struct sg_list *l, u8 family,
 			   const __be32 *addr)
 {
 	unsigned int i;
@@ -95,6 +110,24 @@ bool sg_forward_protected(const struct sg_net *sn, const struct sg_tuple *t)
 {
 	return sg_plist_match(rcu_dereference(sn->forward), t->family,
 			      t->daddr);
+}
+
+/*
+ * As nft's iifname: the name as it is now. A rename races with this
+ * read as it does with nft's, and a SYN that meets one is judged by
+ * either name.
+ */
+bool sg_forward_dev(const struct sg_net *sn, const struct net_device *dev)
+{
+	const struct sg_list *l = rcu_dereference(sn->forward_dev);
+	unsigned int i;
+
+	if (!l || !dev)
+		return false;
+	for (i = 0; i < l->n; i++)
+		if (!strncmp(l->dev[i].name, dev->name, IFNAMSIZ))
+			return true;
+	return false;
 }
 
 /* Family known, length within it, no host bits set. */
@@ -214,6 +247,28 @@ static const struct sg_list_type sg_prefixes = {
 	.same = sg_prefix_same,
 };
 
+/* A name an interface could have (NUL padded: netlink.c made it so). */
+static bool sg_ifname_valid(const void *item)
+{
+	const struct sg_ifname *d = item;
+
+	return dev_valid_name(d->name);
+}
+
+static bool sg_ifname_same(const void *a, const void *b)
+{
+	const struct sg_ifname *x = a, *y = b;
+
+	return !strncmp(x->name, y->name, IFNAMSIZ);
+}
+
+static const struct sg_list_type sg_ifnames = {
+	.size = sizeof(struct sg_ifname),
+	.max = SG_MAX_FORWARD_DEVS,
+	.valid = sg_ifname_valid,
+	.same = sg_ifname_same,
+};
+
 int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 		    unsigned int n, bool add, unsigned int *bad)
 {
@@ -250,39 +305,87 @@ int sg_ports_change(struct sg_net *sn, const struct sg_port_range *r,
 	return 0;
 }
 
-int sg_plist_change(struct sg_net *sn, enum sg_plist list,
-		    const struct sg_prefix *p, unsigned int n, bool add,
-		    unsigned int *bad)
+/*
+ * *@l with @n changes from @change applied, into *@out: NULL when no
+ * item is left. Nothing is published; under sn->lock.
+ */
+static int sg_list_build(struct sg_net *sn, const struct sg_list_type *type,
+			 struct sg_list __rcu **l, const void *change,
+			 unsigned int n, bool add, unsigned int *bad,
+			 struct sg_list **out)
 {
-	struct sg_prefix_list __rcu **l = sg_plist(sn, list);
-	struct sg_prefix_list *old, *new;
+	const struct sg_list *old;
+	struct sg_list *new;
 	unsigned int have;
 	int ret;
 
-	lockdep_assert_held(&sn->lock);
 	old = rcu_dereference_protected(*l, lockdep_is_held(&sn->lock));
 	have = old ? old->n : 0;
-
-	new = kvzalloc(struct_size(new, p, have + (add ? n : 0)),
+	new = kvzalloc(struct_size(new, items,
+				   (have + (add ? n : 0)) * type->size),
 		       GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	new->n = have;
 	if (old)
-		memcpy(new->p, old->p, have * sizeof(*new->p));
-	ret = sg_list_apply(&sg_prefixes, new->p, &new->n, p, n, add, bad);
-	if (ret) {
-		kvfree(new);
-		return ret;
-	}
-
-	if (!new->n) {
+		memcpy(new->items, old->items, have * type->size);
+	ret = sg_list_apply(type, new->items, &new->n, change, n, add, bad);
+	if (ret || !new->n) {
 		kvfree(new);
 		new = NULL;
 	}
+	*out = new;
+	return ret;
+}
+
+/*
+ * @new in the place of *@l, under sn->lock; the old array is freed after
+ * a grace period.
+ */
+static void sg_list_publish(struct sg_net *sn, struct sg_list __rcu **l,
+			    struct sg_list *new)
+{
+	struct sg_list *old;
+
+	old = rcu_dereference_protected(*l, lockdep_is_held(&sn->lock));
 	rcu_assign_pointer(*l, new);
 	if (old)
 		kvfree_rcu(old, rcu);
+}
+
+/*
+ * Both of the forward list's arrays are built before either is
+ * published: a change is all or nothing. A SYN may meet the new prefixes
+ * with the old interfaces, as it may meet either change alone.
+ */
+int sg_plist_change(struct sg_net *sn, enum sg_plist list,
+		    const struct sg_prefix *p, unsigned int n,
+		    const struct sg_ifname *dev, unsigned int ndev, bool add,
+		    unsigned int *bad)
+{
+	struct sg_list *newp = NULL, *newdev = NULL;
+	int ret = 0;
+
+	lockdep_assert_held(&sn->lock);
+	if (WARN_ON_ONCE(ndev && list != SG_PLIST_FORWARD))
+		return -EINVAL;
+	if (n)
+		ret = sg_list_build(sn, &sg_prefixes, sg_plist(sn, list), p, n,
+				    add, bad, &newp);
+	if (!ret && ndev) {
+		ret = sg_list_build(sn, &sg_ifnames, &sn->forward_dev, dev,
+				    ndev, add, bad, &newdev);
+		if (ret)
+			*bad += n;
+	}
+	if (ret) {
+		kvfree(newp);
+		return ret;
+	}
+	if (n)
+		sg_list_publish(sn, sg_plist(sn, list), newp);
+	if (ndev)
+		sg_list_publish(sn, &sn->forward_dev, newdev);
 	return 0;
 }
 
@@ -298,16 +401,27 @@ unsigned int sg_ports_get(struct sg_net *sn, struct sg_port_range *r)
 	return ports->n;
 }
 
+/* Copies out the items of *@l, @size bytes each; under sn->lock. */
+static unsigned int sg_list_get(struct sg_net *sn, struct sg_list __rcu **l,
+				size_t size, void *items)
+{
+	const struct sg_list *cur;
+
+	lockdep_assert_held(&sn->lock);
+	cur = rcu_dereference_protected(*l, lockdep_is_held(&sn->lock));
+	if (!cur)
+		return 0;
+	memcpy(items, cur->items, cur->n * size);
+	return cur->n;
+}
+
 unsigned int sg_plist_get(struct sg_net *sn, enum sg_plist list,
 			  struct sg_prefix *p)
 {
-	struct sg_prefix_list *l;
+	return sg_list_get(sn, sg_plist(sn, list), sizeof(*p), p);
+}
 
-	lockdep_assert_held(&sn->lock);
-	l = rcu_dereference_protected(*sg_plist(sn, list),
-				      lockdep_is_held(&sn->lock));
-	if (!l)
-		return 0;
-	memcpy(p, l->p, l->n * sizeof(*p));
-	return l->n;
+unsigned int sg_forward_devs_get(struct sg_net *sn, struct sg_ifname *dev)
+{
+	return sg_list_get(sn, &sn->forward_dev, sizeof(*dev), dev);
 }

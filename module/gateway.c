@@ -28,11 +28,12 @@
  *   backends agree to, or that they refuse it.
  *
  * Only the host's published services are answered for: a SYN this host
- * DNATed, or one routed to a prefix the operator named (synguardctl
- * forward, filter.c). Whatever else it forwards, a container's own
- * connection out above all, is between that client and a server
- * elsewhere: a cookie would speak for that server, and a SYN that
- * leaves is never tracked, limited or counted toward cookie mode.
+ * DNATed, or one routed to a prefix the operator named, or one that came
+ * in through an interface the operator named, a router's uplink
+ * (synguardctl forward, filter.c). Whatever else it forwards, a
+ * container's own connection out above all, is between that client and
+ * a server elsewhere: a cookie would speak for that server, and a SYN
+ * that leaves is never tracked, limited or counted toward cookie mode.
  *
  * A namespace pays for gateway mode only once it forwards a SYN to a
  * published service: the FORWARD hooks are the only ones it has until
@@ -172,14 +173,19 @@ static void sg_gw_dest(const struct sg_tuple *t, struct sg_dest *d)
 /*
  * A service this host publishes: its SYN was DNATed here (Docker's
  * published ports, Kubernetes' NodePorts and ClusterIPs), or it is
- * routed to a prefix the operator named. @view is the connection as the
- * client addresses it.
+ * routed to a prefix the operator named, or its client's side is an
+ * interface the operator named. @view is the connection as the client
+ * addresses it, @cdev the interface of the client's side: where the
+ * segment came in from the client, or leaves toward it (a backend's
+ * SYN-ACK, learned from, leaves by the interface the SYN came in by
+ * where the routes are symmetric).
  */
 static bool sg_gw_published(const struct sg_net *sn, const struct nf_conn *ct,
-			    const struct sg_tuple *view)
+			    const struct sg_tuple *view,
+			    const struct net_device *cdev)
 {
 	return test_bit(IPS_DST_NAT_BIT, &ct->status) ||
-	       sg_forward_protected(sn, view);
+	       sg_forward_protected(sn, view) || sg_forward_dev(sn, cdev);
 }
 
 static bool sg_gw_active(const struct sg_net *sn)
@@ -382,22 +388,25 @@ static bool sg_bare(const struct sk_buff *skb, const struct sg_pkt *pkt)
 }
 
 static unsigned int sg_gw_forward(struct sg_net *sn, struct sk_buff *skb,
-				  struct sg_pkt *pkt, u32 mode)
+				  struct sg_pkt *pkt,
+				  const struct nf_hook_state *state, u32 mode)
 {
 	const struct tcphdr *th = pkt->th;
 	enum ip_conntrack_info ctinfo;
 	const struct nf_conn *ct;
+	bool reply;
 	u32 ms;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return NF_ACCEPT;
+	reply = CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY;
 	sg_gw_view(ct, &pkt->t);
-	if (!sg_gw_published(sn, ct, &pkt->t))
+	if (!sg_gw_published(sn, ct, &pkt->t, reply ? state->out : state->in))
 		return NF_ACCEPT;
 	sg_gw_start(sn);
 
-	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) {
+	if (reply) {
 		if (th->syn && th->ack)
 			sg_gw_learn(sn, pkt, ct);
 		else if (th->rst)
@@ -442,7 +451,7 @@ unsigned int sg_gateway_ipv4_forward(void *priv, struct sk_buff *skb,
 	if (sg_pkt_v4(skb, &pkt) || sg_handoff_forwarded(skb, &pkt) ||
 	    !sg_gateway_on(sn, mode) || !sg_gw_routed(state))
 		return NF_ACCEPT;
-	return sg_gw_forward(sn, skb, &pkt, mode);
+	return sg_gw_forward(sn, skb, &pkt, state, mode);
 }
 
 unsigned int sg_gateway_ipv6_forward(void *priv, struct sk_buff *skb,
@@ -457,7 +466,7 @@ unsigned int sg_gateway_ipv6_forward(void *priv, struct sk_buff *skb,
 	if (sg_pkt_v6(skb, &pkt) || sg_handoff_forwarded(skb, &pkt) ||
 	    !sg_gateway_on(sn, mode) || !sg_gw_routed(state))
 		return NF_ACCEPT;
-	return sg_gw_forward(sn, skb, &pkt, mode);
+	return sg_gw_forward(sn, skb, &pkt, state, mode);
 }
 
 enum sg_gw_ct {

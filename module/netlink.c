@@ -11,17 +11,19 @@
  * forwarded services), need CAP_NET_ADMIN in the user namespace owning
  * it (GENL_UNS_ADMIN_PERM); so does joining the "events" group. What any
  * user may ask for costs bounded memory and time however much the
- * namespace tracks: config, stats, the lists (at most 256 entries) and
- * the per-port view (at most SG_PORTSTAT_KEPT ports). Each op has its own strict
- * policy: genetlink refuses any attribute the op does not list, and the
- * policy enforces every numeric range; what a policy cannot say is
- * checked here, with an extack message naming the attribute at fault.
+ * namespace tracks: config, stats, the lists (at most 256 entries, and
+ * the forward list's 16 interfaces) and the per-port view (at most
+ * SG_PORTSTAT_KEPT ports). Each op has its own strict policy: genetlink
+ * refuses any attribute the op does not list, and the policy enforces
+ * every numeric range and length; what a policy cannot say is checked
+ * here, with an extack message naming the attribute at fault.
  *
  * Writers serialise on sn->lock. A new configuration is built in a copy,
  * validated as a whole and only then published field by field with
  * WRITE_ONCE(); the packet path reads each field once with READ_ONCE().
  */
 
+#include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -124,8 +126,11 @@ static const struct nla_policy sg_allow_policy[SYNGUARD_A_ALLOW + 1] = {
 	[SYNGUARD_A_ALLOW] = NLA_POLICY_NESTED(sg_prefix_policy),
 };
 
-static const struct nla_policy sg_forward_policy[SYNGUARD_A_FORWARD + 1] = {
+/* Prefixes and interface names, which the handler checks further. */
+static const struct nla_policy sg_forward_policy[SYNGUARD_A_FORWARD_DEV + 1] = {
 	[SYNGUARD_A_FORWARD] = NLA_POLICY_NESTED(sg_prefix_policy),
+	[SYNGUARD_A_FORWARD_DEV] = { .type = NLA_NUL_STRING,
+				     .len = IFNAMSIZ - 1 },
 };
 
 /* The dumps that take a top-N limit: sources, port stats. */
@@ -640,6 +645,25 @@ static int sg_parse_prefix(struct nlattr *nla, struct sg_prefix *p,
 	return 0;
 }
 
+/*
+ * An interface name, NUL padded as filter.c compares them. The policy
+ * found a NUL within IFNAMSIZ bytes.
+ */
+static int sg_parse_ifname(const struct nlattr *nla, struct sg_ifname *d,
+			   struct netlink_ext_ack *extack)
+{
+	strscpy_pad(d->name, nla_data(nla), sizeof(d->name));
+	if (!d->name[0]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "empty interface name");
+		return -EINVAL;
+	}
+	if (!dev_valid_name(d->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "invalid interface name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Each list of prefixes (filter.c) and the attribute of its items. */
 static const int sg_plist_attr[] = {
 	[SG_PLIST_ALLOW] = SYNGUARD_A_ALLOW,
@@ -647,18 +671,23 @@ static const int sg_plist_attr[] = {
 };
 
 /*
- * Why @list refused a change (sg_plist_change()'s @err), on @nla. The
- * messages name the list; NL_SET_ERR_MSG() takes a literal, and 6.1 has
- * no formatted ones.
+ * Why @list refused a change (sg_plist_change()'s @err), on @nla: a
+ * prefix, or with @dev an interface of the forward list. The messages
+ * name the list; NL_SET_ERR_MSG() takes a literal, and 6.1 has no
+ * formatted ones.
  */
 static void sg_plist_err(struct netlink_ext_ack *extack,
-			 const struct nlattr *nla, enum sg_plist list, int err)
+			 const struct nlattr *nla, enum sg_plist list,
+			 bool dev, int err)
 {
 	bool fwd = list == SG_PLIST_FORWARD;
 
 	switch (err) {
 	case -EEXIST:
-		if (fwd)
+		if (dev)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "interface already in the forward list");
+		else if (fwd)
 			NL_SET_ERR_MSG_ATTR(extack, nla,
 					    "prefix already in the forward list");
 		else
@@ -666,7 +695,10 @@ static void sg_plist_err(struct netlink_ext_ack *extack,
 					    "prefix already in the allowlist");
 		break;
 	case -ENOENT:
-		if (fwd)
+		if (dev)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "interface not in the forward list");
+		else if (fwd)
 			NL_SET_ERR_MSG_ATTR(extack, nla,
 					    "prefix not in the forward list");
 		else
@@ -674,7 +706,10 @@ static void sg_plist_err(struct netlink_ext_ack *extack,
 					    "prefix not in the allowlist");
 		break;
 	case -ENOSPC:
-		if (fwd)
+		if (dev)
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "forward list full (at most 16 interfaces)");
+		else if (fwd)
 			NL_SET_ERR_MSG_ATTR(extack, nla,
 					    "forward list full (at most 256 prefixes)");
 		else
@@ -682,31 +717,53 @@ static void sg_plist_err(struct netlink_ext_ack *extack,
 					    "allowlist full (at most 256 prefixes)");
 		break;
 	case -EINVAL:
-		NL_SET_ERR_MSG_ATTR(extack, nla, "invalid prefix");
+		if (dev)
+			NL_SET_ERR_MSG_ATTR(extack, nla, "invalid interface name");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nla, "invalid prefix");
 		break;
 	}
 }
 
+/*
+ * A change to @list: its prefixes and, the forward list's, interfaces,
+ * in one request that applies all of them or none.
+ */
 static int sg_plist_change_nl(struct genl_info *info, enum sg_plist list,
 			      bool add)
 {
 	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **nla = NULL, **dnla = NULL;
 	struct sg_net *sn = sg_info_net(info);
+	bool fwd = list == SG_PLIST_FORWARD;
 	int attr = sg_plist_attr[list];
+	struct sg_ifname *dev = NULL;
 	struct sg_prefix *p = NULL;
+	int n, ndev = 0, i, ret;
 	unsigned int bad = 0;
-	struct nlattr **nla;
-	int n, i, ret;
 
-	if (!sg_count_attrs(info, attr)) {
-		NL_SET_ERR_MSG(extack, "no prefix given");
+	if (!sg_count_attrs(info, attr) &&
+	    (!fwd || !sg_count_attrs(info, SYNGUARD_A_FORWARD_DEV))) {
+		if (fwd)
+			NL_SET_ERR_MSG(extack, "no prefix or interface given");
+		else
+			NL_SET_ERR_MSG(extack, "no prefix given");
 		return -EINVAL;
 	}
 	n = sg_collect_attrs(info, attr, SG_MAX_PREFIXES, &nla);
 	if (n < 0)
 		return n;
+	if (fwd) {
+		ndev = sg_collect_attrs(info, SYNGUARD_A_FORWARD_DEV,
+					SG_MAX_FORWARD_DEVS, &dnla);
+		if (ndev < 0) {
+			ret = ndev;
+			goto out;
+		}
+	}
 	p = kcalloc(n, sizeof(*p), GFP_KERNEL);
-	if (!p) {
+	dev = kcalloc(ndev, sizeof(*dev), GFP_KERNEL);
+	if (!p || !dev) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -715,14 +772,22 @@ static int sg_plist_change_nl(struct genl_info *info, enum sg_plist list,
 		if (ret)
 			goto out;
 	}
+	for (i = 0; i < ndev; i++) {
+		ret = sg_parse_ifname(dnla[i], &dev[i], extack);
+		if (ret)
+			goto out;
+	}
 
 	mutex_lock(&sn->lock);
-	ret = sg_plist_change(sn, list, p, n, add, &bad);
+	ret = sg_plist_change(sn, list, p, n, dev, ndev, add, &bad);
 	mutex_unlock(&sn->lock);
 	if (ret)
-		sg_plist_err(extack, nla[bad], list, ret);
+		sg_plist_err(extack, bad < n ? nla[bad] : dnla[bad - n], list,
+			     bad >= n, ret);
 out:
+	kfree(dev);
 	kfree(p);
+	kfree(dnla);
 	kfree(nla);
 	return ret;
 }
@@ -755,22 +820,28 @@ static size_t sg_prefix_size(void)
 			      nla_total_size(sizeof(u32)));
 }
 
-/* A copy of one list of prefixes, for its reply. */
+/* A copy of one list of prefixes, and its interfaces, for its reply. */
 struct sg_plist_copy {
 	enum sg_plist list;
 	struct sg_prefix p[SG_MAX_PREFIXES];
+	struct sg_ifname dev[SG_MAX_FORWARD_DEVS];
 };
 
 static int sg_fill_plist(struct sk_buff *skb, struct sg_net *sn, void *arg)
 {
 	struct sg_plist_copy *c = arg;
-	unsigned int i, n;
+	unsigned int i, n, ndev = 0;
 
 	mutex_lock(&sn->lock);
 	n = sg_plist_get(sn, c->list, c->p);
+	if (c->list == SG_PLIST_FORWARD)
+		ndev = sg_forward_devs_get(sn, c->dev);
 	mutex_unlock(&sn->lock);
 	for (i = 0; i < n; i++)
 		if (sg_put_prefix(skb, sg_plist_attr[c->list], &c->p[i], NULL))
+			return -EMSGSIZE;
+	for (i = 0; i < ndev; i++)
+		if (nla_put_string(skb, SYNGUARD_A_FORWARD_DEV, c->dev[i].name))
 			return -EMSGSIZE;
 	return 0;
 }
@@ -784,8 +855,9 @@ static int sg_plist_get_nl(struct genl_info *info, enum sg_plist list)
 	if (!c)
 		return -ENOMEM;
 	c->list = list;
-	ret = sg_reply(info, SG_MAX_PREFIXES * sg_prefix_size(), sg_fill_plist,
-		       c);
+	ret = sg_reply(info, SG_MAX_PREFIXES * sg_prefix_size() +
+		       SG_MAX_FORWARD_DEVS * nla_total_size(IFNAMSIZ),
+		       sg_fill_plist, c);
 	kfree(c);
 	return ret;
 }

@@ -17,7 +17,7 @@ struct mem_cgroup;
 struct sg_backends;
 struct sg_halfopen;
 struct sg_ports;
-struct sg_prefix_list;
+struct sg_list;
 struct sg_port_cpu;
 struct sg_portstat;
 
@@ -62,10 +62,11 @@ struct sg_net {
 	 * mode protects without DNAT (filter.c): immutable arrays replaced
 	 * under @lock and freed after a grace period; NULL means every port
 	 * is protected, no source is allowed and no such destination named.
+	 * The forward list's interfaces are with the gateway's state below.
 	 */
 	struct sg_ports __rcu *ports;
-	struct sg_prefix_list __rcu *allow;
-	struct sg_prefix_list __rcu *forward;
+	struct sg_list __rcu *allow;
+	struct sg_list __rcu *forward;
 
 	/*
 	 * Cookie mode. Set from the packet path the moment the evidence is
@@ -146,6 +147,12 @@ struct sg_net {
 	spinlock_t gw_early_lock;
 	u8 gw_early_n;
 	struct sg_backend_sample gw_early[4];
+	/*
+	 * The forward list's inbound interfaces, as @forward (filter.c):
+	 * read only for forwarded segments not DNATed, so kept here, off
+	 * the lines every SYN reads.
+	 */
+	struct sg_list __rcu *forward_dev;
 
 	/*
 	 * Owned by the policy work, which runs once a second, or once every

@@ -4,7 +4,8 @@
 # rules: 1 3
 #
 # Gateway mode answers only for the services the host publishes: a SYN
-# it DNATs, or one routed to a prefix named with `synguardctl forward`.
+# it DNATs, or one routed to a prefix named with `synguardctl forward`,
+# or one that came in through an interface named there.
 # A container's own connections out, through the host's masquerade, are
 # between the container and the server it calls: synguard neither
 # answers nor judges them, so a dead server stays dead and a refusing
@@ -15,14 +16,20 @@
 #         echo on 80                   srv0 10.0.3.1                    on 81; 10.0.1.3 answers
 #                                      nat: 8080 -> 10.0.2.2:80         400 ms late; 198.51.100.0/24
 #   $SRV: veth0 10.0.3.2 <-->          masquerade 10.0.2.0/24           goes nowhere; the flood
-#         echo on 80                   out of eth0                      (hping3, to 10.0.1.2:8080)
+#         echo on 80 (82 at the end)   out of eth0                      (hping3, to 10.0.1.2:8080)
 #
 # Each case runs without synguard (what the kernel does), in `always`,
 # and in `auto` under a flood at the published port (sg_regimes), and
 # must give the kernel's outcome. In `always`, where no flood moves the
 # counters, synguard must not even have counted the container's SYNs
 # or those to the routed server. Then the routed server's prefix is
-# added to the forward list, and synguard judges its SYNs.
+# added to the forward list, and synguard judges its SYNs. Then, in its
+# place, the host's uplink eth0: synguard judges what comes in through
+# it whatever its destination, learns the routed server's port from its
+# SYN-ACK as that leaves through eth0, and opens the next connection with
+# a cookie; what comes in through ctr0 it does not judge, nor learn from
+# the answers to the container's connections out that come in through
+# eth0.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -119,20 +126,69 @@ cases()
 
 sg_regimes cases "$HOST" "$NET" "$HOST_IP" 8080
 
+# judges LABEL NS ADDR PORT: a connection from NS to ADDR:PORT succeeds,
+# and synguard judged its SYN.
+judges()
+{
+	local s0 s1 got
+
+	s0=$(judged)
+	got=$(sg_probe "$2" "$3" "$4")
+	s1=$(judged)
+	sg_check "$1: $3:$4 answers $2 ($got)" test "$got" = ok
+	sg_check "$1: synguard judged its SYN (syn_received $s0, then $s1)" \
+		test "$s1" -gt "$s0"
+}
+
+# unjudged LABEL NS ADDR PORT: ...succeeds, and synguard did not judge it.
+unjudged()
+{
+	local s0 got
+
+	s0=$(judged)
+	got=$(sg_probe "$2" "$3" "$4")
+	sg_check "$1: $3:$4 answers $2 ($got), unjudged (syn_received $s0, then $(judged))" \
+		test "$got/$(judged)" = "ok/$s0"
+}
+
 # --- the routed server's prefix named
 sg_load mode=always || { sg_fail "insmod synguard mode=always"; exit "$ret"; }
 sg_check "forward add 10.0.3.0/24" \
 	"$SYNGUARD_CTL" -n "$HOST" forward add 10.0.3.0/24
-s0=$(judged)
-got=$(sg_probe "$NET" 10.0.3.2 80)
-s1=$(judged)
-sg_check "always, prefix named: the routed server answers ($got)" \
+judges "always, prefix named" "$NET" 10.0.3.2 80
+unjudged "always, prefix named: the container gets out" "$CTR" 10.0.1.1 80
+
+# --- the uplink named instead, and port 82, which nothing has learned
+# learned ADDR:PORT: the host's gateway learned the destination (an MSS).
+learned() { "$SYNGUARD_CTL" -n "$HOST" backends | grep -q "^$1 mss [0-9]"; }
+# unlisted ADDR: the host's gateway holds no destination of ADDR.
+unlisted()
+{
+	local b
+
+	b=$("$SYNGUARD_CTL" -n "$HOST" backends) && [[ "$b" != *"$1:"* ]]
+}
+sg_peer_serve "$SRV" 0.0.0.0 82 || sg_fail "no listener on 82 in $SRV"
+sg_check "forward del 10.0.3.0/24" \
+	"$SYNGUARD_CTL" -n "$HOST" forward del 10.0.3.0/24
+unjudged "always, nothing named" "$NET" 10.0.3.2 82
+sg_check "forward add dev eth0" \
+	"$SYNGUARD_CTL" -n "$HOST" forward add dev eth0
+# The first SYN to a destination passes, to be learned from.
+judges "always, eth0 named" "$NET" 10.0.3.2 82
+sg_check "always, eth0 named: its SYN-ACK, out through eth0, learned" \
+	busywait 2000 learned 10.0.3.2:82
+v0=$(sg_ns_counter "$HOST" cookies_validated)
+got=$(sg_probe "$NET" 10.0.3.2 82)
+v1=$(sg_ns_counter "$HOST" cookies_validated)
+sg_check "always, eth0 named, learned: the next connection succeeds ($got)" \
 	test "$got" = ok
-sg_check "always, prefix named: synguard judged its SYN (syn_received $s0, then $s1)" \
-	test "$s1" -gt "$s0"
-got=$(sg_probe "$CTR" 10.0.1.1 80)
-sg_check "always, prefix named: the container still gets out ($got), unjudged ($(judged))" \
-	test "$got/$(judged)" = "ok/$s1"
+sg_check "always, eth0 named, learned: ...opened by a cookie (cookies_validated $v0, then $v1)" \
+	test "$v1" -gt "$v0"
+unjudged "always, eth0 named: in through ctr0" "$CTR" 10.0.3.2 82
+unjudged "always, eth0 named: the container gets out" "$CTR" 10.0.1.1 80
+sg_check "always, eth0 named: its server's answers, in through eth0, not learned from" \
+	unlisted 10.0.1.1
 sg_check "rmmod synguard" sg_unload
 
 exit "$ret"

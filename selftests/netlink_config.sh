@@ -10,9 +10,10 @@
 # once; mode names; port ranges, the allowlist and the forward list,
 # which are apart. Bad input is refused with one clear line on stderr
 # and changes nothing: out-of-range numbers, unknown modes and settings,
-# malformed prefixes and ranges, a prefix twice or missing, halfopen_low
-# above halfopen_high. The forward list holds 256 prefixes and refuses a
-# 257th. An unprivileged user reads but cannot change anything. Two
+# malformed prefixes and ranges, a prefix or interface twice or missing,
+# an interface name too long, halfopen_low above halfopen_high. The
+# forward list holds 256 prefixes and 16 interfaces and refuses a 257th
+# and a 17th. An unprivileged user reads but cannot change anything. Two
 # namespaces keep their own settings and counters. Every -j output
 # parses as JSON. show warns about tcp_syncookies=0 and
 # nf_conntrack_tcp_loose=0.
@@ -139,6 +140,17 @@ sg_check "show prints the forward list" \
 	test "$(field "$NSA" forward)" == "10.0.0.0/8 2001:db8::/32 192.0.2.1/32"
 sg_check "the allowlist is apart from it" \
 	test "$("$CTL" -n "$NSA" allow list)" == "10.0.0.0/8 192.0.2.1/32"
+# Its interfaces, by name (none need exist), mixed with prefixes in one
+# request, listed after them one a line.
+"$CTL" -n "$NSA" forward add dev eth0 10.9.0.0/16 dev wan1 ||
+	sg_fail "forward add dev"
+sg_check "forward list with interfaces" \
+	test "$("$CTL" -n "$NSA" forward list)" == \
+	$'10.0.0.0/8 2001:db8::/32 192.0.2.1/32 10.9.0.0/16\ndev eth0\ndev wan1'
+"$CTL" -n "$NSA" forward del 10.9.0.0/16 dev wan1 || sg_fail "forward del dev"
+sg_check "show prints them on the forward line" \
+	test "$(field "$NSA" forward)" == \
+	"10.0.0.0/8 2001:db8::/32 192.0.2.1/32 dev eth0"
 
 # --- bad input
 
@@ -214,6 +226,17 @@ refused "forward: deleting an absent IPv6 prefix" 'not in the forward list' \
 	forward del fd00:1::/64
 refused "unknown forward command" "unknown command 'zap'" \
 	forward zap 10.0.0.0/8
+refused "forward: interface name too long" \
+	"interface name 'abcdefghijklmnop' too long \\(at most 15 bytes\\)" \
+	forward add dev abcdefghijklmnop
+refused "forward: duplicate interface" \
+	'^synguardctl: forward add: dev: interface already in the forward list' \
+	forward add dev eth0
+refused "forward: deleting an absent interface" \
+	'^synguardctl: forward del: dev: interface not in the forward list' \
+	forward del dev wan1
+refused "forward: a duplicate interface spoils its prefix" \
+	'already in the forward list' forward add 10.8.0.0/16 dev eth0
 refused "port 0" 'ports add: first port: .*range' ports add 0
 refused "reversed port range" 'ends before it starts' ports add 100-50
 refused "port above 65535" 'invalid port range' ports add 70000
@@ -225,6 +248,22 @@ refused "unknown ports command" "unknown command 'zap'" ports zap 80
 sg_check "no refused request changed a setting" \
 	test "$baseline" == "$(snapshot "$NSA")"
 
+# full DESC MSG ARGS...: synguardctl -n $NSB ARGS, one more than the
+# list holds, is refused with MSG.
+full()
+{
+	local desc=$1 expect=$2 msg
+
+	shift 2
+	if msg=$("$CTL" -n "$NSB" "$@" 2>&1 >/dev/null); then
+		sg_fail "$desc accepted"
+	elif [[ "$msg" == *"$expect"* ]]; then
+		sg_pass "$desc refused ($msg)"
+	else
+		sg_fail "$desc: '$msg'"
+	fi
+}
+
 # A full forward list, in $NSB: 256 prefixes in one request, then a
 # 257th, which the kernel refuses, leaving the 256.
 mapfile -t many < <(seq -f '10.1.%g.0/24' 0 255)
@@ -232,15 +271,20 @@ mapfile -t many < <(seq -f '10.1.%g.0/24' 0 255)
 	sg_fail "forward add of 256 prefixes"
 sg_check "the forward list holds 256 prefixes" \
 	test "$("$CTL" -n "$NSB" forward list | wc -w)" -eq 256
-if msg=$("$CTL" -n "$NSB" forward add 10.2.0.0/24 2>&1 >/dev/null); then
-	sg_fail "a 257th forward prefix accepted"
-elif [[ "$msg" == *"forward add: prefix: forward list full (at most 256 prefixes)"* ]]; then
-	sg_pass "a 257th forward prefix refused ($msg)"
-else
-	sg_fail "a 257th forward prefix: '$msg'"
-fi
+full "a 257th forward prefix" \
+	"forward add: prefix: forward list full (at most 256 prefixes)" \
+	forward add 10.2.0.0/24
 sg_check "...leaving the 256" \
 	test "$("$CTL" -n "$NSB" forward list | wc -w)" -eq 256
+# ...and 16 interfaces besides, then a 17th; flush takes all of them.
+mapfile -t many < <(printf 'dev\nif%d\n' {1..16})
+"$CTL" -n "$NSB" forward add "${many[@]}" ||
+	sg_fail "forward add of 16 interfaces"
+full "a 17th forward interface" \
+	"forward add: dev: forward list full (at most 16 interfaces)" \
+	forward add dev if17
+sg_check "...leaving the 256 prefixes and 16 interfaces" \
+	test "$("$CTL" -n "$NSB" forward list | wc -l)" -eq 17
 "$CTL" -n "$NSB" forward flush || sg_fail "forward flush of 256 prefixes"
 sg_check "forward flush empties the list" \
 	test "$("$CTL" -n "$NSB" forward list)" == none
@@ -261,7 +305,7 @@ before=$(snapshot "$NSA")
 for args in "set mode off" "set table_size 64" "ports add 22" \
 	"ports del 80" "allow add 198.51.100.0/24" "allow del 10.0.0.0/8" \
 	"forward add 198.51.100.0/24" "forward del 10.0.0.0/8" \
-	"forward flush"; do
+	"forward add dev eth1" "forward del dev eth0" "forward flush"; do
 	# shellcheck disable=SC2086
 	if msg=$(as_nobody "$NSA" $args 2>&1 >/dev/null); then
 		sg_fail "unprivileged '$args' accepted"
@@ -317,7 +361,7 @@ sg_check "namespace B did not ($b0 -> $b1)" test "$b1" -eq "$b0"
 # --- JSON
 
 # One python3 for every -j output: it starts slowly under TCG.
-"$CTL" -n "$NSA" forward add 192.0.2.0/24 fd00:2::/64 ||
+"$CTL" -n "$NSA" forward add 192.0.2.0/24 dev eth0 fd00:2::/64 ||
 	sg_fail "forward add, for -j"
 if python3 - "$CTL" "$NSA" "$SG_SYSFS/stats" <<'PY'; then
 import json, os, subprocess, sys
@@ -338,7 +382,7 @@ for args in ("show", "stats", "sources", "sources top 3", "halfopen",
 if "mode" not in out.get("show", {}):
     print("FAIL: -j show has no mode")
     ok = False
-want = ["192.0.2.0/24", "fd00:2::/64"]
+want = ["192.0.2.0/24", "fd00:2::/64", "dev eth0"]
 for got in (out.get("show", {}).get("forward"), out.get("forward list")):
     if got != want:
         print("FAIL: -j show or forward list has forward %r, not %r" % (got, want))

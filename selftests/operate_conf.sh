@@ -9,8 +9,8 @@
 #   $NS: no traffic; the host's namespace for synguard.service
 #
 # - showconf | setconf round-trips a configuration with every setting
-#   off its default, ports, an allowlist and a forward list; an empty
-#   file is the defaults;
+#   off its default, ports, an allowlist and a forward list of prefixes
+#   and interfaces; an empty file is the defaults;
 # - a file with a bad line (unknown key, bad value, out of the kernel's
 #   range, halfopen_low above halfopen_high) changes nothing, and the
 #   error names FILE:LINE;
@@ -42,7 +42,8 @@ if ! { ctl set mode always halfopen_high 300 halfopen_low 10 \
 	source_limit 16 prefix4 24 prefix6 48 gateway off gateway_table 256 &&
 	ctl ports add 22 80 8000-8100 &&
 	ctl allow add 192.0.2.0/24 2001:db8::/32 10.1.0.0/16 &&
-	ctl forward add 198.51.100.0/24 2001:db8:1::/48 10.2.0.0/16; }; then
+	ctl forward add 198.51.100.0/24 dev wan0 2001:db8:1::/48 10.2.0.0/16 \
+		dev eth9; }; then
 	echo "FAIL: setting a configuration up"
 	exit "$ksft_fail"
 fi
@@ -69,7 +70,7 @@ sg_check "showconf: every setting, each with the value set" \
 sg_check "showconf: ports, allow and forward" \
 	has_lines "$SG_TMPDIR/a.conf" 'ports = 22, 80, 8000-8100' \
 	'allow = 10.1.0.0/16, 192.0.2.0/24, 2001:db8::/32' \
-	'forward = 10.2.0.0/16, 198.51.100.0/24, 2001:db8:1::/48'
+	'forward = 10.2.0.0/16, 198.51.100.0/24, 2001:db8:1::/48, dev eth9, dev wan0'
 
 : >"$SG_TMPDIR/empty.conf"
 ctl setconf "$SG_TMPDIR/empty.conf"
@@ -123,6 +124,8 @@ bad "forward prefix with host bits" 15 \
 	"forward = 10.2.0.1/16"
 bad "forward prefix twice" 15 "prefix 'fd00::/8' given twice" \
 	"forward = fd00::/8, 10.2.0.0/16, fd00::/8"
+bad "forward interface twice" 15 "interface 'wan0' given twice" \
+	"forward = dev wan0, 10.2.0.0/16, dev wan0"
 bad "halfopen_low above halfopen_high" 3 \
 	"halfopen_low (20) must not exceed halfopen_high (15)" \
 	"halfopen_low = 20"$'\nhalfopen_high = 15'

@@ -6,8 +6,9 @@
  *
  * The file is "KEY = VALUE" lines, as wg(8)'s; '#' starts a comment.
  * The keys are set's, and "ports", "allow" and "forward" take
- * comma-separated lists and may be repeated. A key the file leaves out
- * gets its default: what a new namespace starts with.
+ * comma-separated lists and may be repeated; an interface of the forward
+ * list is "dev NAME". A key the file leaves out gets its default: what a
+ * new namespace starts with.
  *
  * setconf reads and checks the whole file, against the kernel's own
  * limits (its netlink policy), before it changes anything; then it
@@ -41,7 +42,7 @@ struct conf {
 	uint32_t value[SG_NSETTINGS];
 	struct sg_range ports[SG_LIST_MAX];
 	struct sg_prefix allow[SG_LIST_MAX];
-	struct sg_prefix forward[SG_LIST_MAX];
+	struct sg_forward forward[SG_FORWARD_MAX];
 	int nports, nallow, nforward;
 	int mode_line, line[SG_NSETTINGS];	/* 0: not in the file */
 };
@@ -122,10 +123,27 @@ static int conf_parse_prefix(struct conf_file *f, const char *text, void *item)
 	return 0;
 }
 
+/* An item of the forward list: PREFIX, or "dev" NAME. */
+static int conf_parse_forward(struct conf_file *f, const char *text,
+			      void *item)
+{
+	struct sg_forward *fw = item;
+
+	memset(fw, 0, sizeof(*fw));
+	if (!strcmp(text, "dev")) {
+		sg_err("%s: 'dev' needs an interface name", conf_where(f));
+		return -1;
+	}
+	if (strncmp(text, "dev", 3) || !isspace((unsigned char)text[3]))
+		return conf_parse_prefix(f, text, &fw->p);
+	return sg_parse_ifname(conf_where(f), trim((char *)text + 3), fw->dev);
+}
+
 /* What the lists of a file share. */
 static const struct conf_list {
 	const char *key;
 	const char *noun;	/* one item, for messages */
+	int max;		/* items */
 	size_t size;		/* of one item */
 	size_t items, count;	/* offsets in struct conf */
 	int (*cmp)(const void *a, const void *b);
@@ -137,19 +155,19 @@ static const struct conf_list {
 	uint8_t add, del;
 	void (*put)(struct nlmsghdr *nlh, const void *item);
 } conf_lists[] = {
-	{ "ports", "port range", sizeof(struct sg_range),
+	{ "ports", "port range", SG_LIST_MAX, sizeof(struct sg_range),
 	  offsetof(struct conf, ports), offsetof(struct conf, nports),
 	  sg_range_cmp, conf_parse_port, sg_format_range,
 	  ports_fetch, SYNGUARD_CMD_PORTS_ADD, SYNGUARD_CMD_PORTS_DEL,
 	  sg_put_range },
-	{ "allow", "prefix", sizeof(struct sg_prefix),
+	{ "allow", "prefix", SG_LIST_MAX, sizeof(struct sg_prefix),
 	  offsetof(struct conf, allow), offsetof(struct conf, nallow),
 	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix,
 	  allow_fetch, SYNGUARD_CMD_ALLOW_ADD, SYNGUARD_CMD_ALLOW_DEL,
 	  sg_put_allow },
-	{ "forward", "prefix", sizeof(struct sg_prefix),
+	{ "forward", "prefix", SG_FORWARD_MAX, sizeof(struct sg_forward),
 	  offsetof(struct conf, forward), offsetof(struct conf, nforward),
-	  sg_prefix_cmp, conf_parse_prefix, sg_format_prefix,
+	  sg_forward_cmp, conf_parse_forward, sg_format_forward,
 	  forward_fetch, SYNGUARD_CMD_FORWARD_ADD, SYNGUARD_CMD_FORWARD_DEL,
 	  sg_put_forward },
 };
@@ -187,7 +205,7 @@ static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
 		const struct conf_list *l = &conf_lists[i];
 
 		n = conf_count(c, l);
-		*n = l->fetch(nl, conf_items(c, l), SG_LIST_MAX);
+		*n = l->fetch(nl, conf_items(c, l), l->max);
 		if (*n < 0)
 			return -1;
 		qsort(conf_items(c, l), *n, l->size, l->cmp);
@@ -199,7 +217,11 @@ static int conf_fetch(struct sg_nl *nl, struct conf *c, const char *what)
 static int conf_append(struct conf_file *f, const struct conf_list *l,
 		       struct conf *c, const char *text)
 {
-	union { struct sg_range r; struct sg_prefix p; } item;
+	union {
+		struct sg_range r;
+		struct sg_prefix p;
+		struct sg_forward f;
+	} item;
 	char *items = conf_items(c, l);
 	int *n = conf_count(c, l), i;
 
@@ -207,12 +229,17 @@ static int conf_append(struct conf_file *f, const struct conf_list *l,
 		return -1;
 	for (i = 0; i < *n; i++)
 		if (!l->cmp(items + i * l->size, &item)) {
-			sg_err("%s: %s '%s' given twice", f->where, l->noun,
-			       text);
+			/* The forward list's other kind of item. */
+			if (l->cmp == sg_forward_cmp && *item.f.dev)
+				sg_err("%s: interface '%s' given twice",
+				       f->where, item.f.dev);
+			else
+				sg_err("%s: %s '%s' given twice", f->where,
+				       l->noun, text);
 			return -1;
 		}
-	if (*n == SG_LIST_MAX) {
-		sg_err("%s: more than %d of %s", f->where, SG_LIST_MAX, l->key);
+	if (*n == l->max) {
+		sg_err("%s: more than %d of %s", f->where, l->max, l->key);
 		return -1;
 	}
 	memcpy(items + (*n)++ * l->size, &item, l->size);
@@ -283,6 +310,14 @@ int showconf_main(struct sg_nl *nl, int argc, char **argv)
 		free(c);
 		return 1;
 	}
+	/* A name setconf would read otherwise: a list's comma, a comment. */
+	for (i = 0; i < c->nforward; i++)
+		if (strpbrk(c->forward[i].dev, ",#")) {
+			sg_err("showconf: the forward list's interface '%s' cannot be written in the file (',' or '#' in its name)",
+			       c->forward[i].dev);
+			free(c);
+			return 1;
+		}
 	printf("# synguard configuration%s%s (synguardctl showconf)\n",
 	       sg_netns ? " of network namespace " : "",
 	       sg_netns ? sg_netns : "");

@@ -157,14 +157,18 @@ static int warnings(const struct sg_config *c, const char **w)
 	return n;
 }
 
-/* Room for each list of prefixes show prints, beyond the kernel's 256. */
+/*
+ * Room for each list show prints, beyond the kernel's 256 prefixes (and
+ * the forward list's 16 interfaces).
+ */
 #define SHOW_PREFIXES 1024
 
 int show_main(struct sg_nl *nl, int argc, char **argv)
 {
 	struct sg_range ranges[64];
-	struct sg_prefix *allow, *forward;
 	const char *w[MAX_WARNINGS], *why;
+	struct sg_forward *forward;
+	struct sg_prefix *allow;
 	struct sg_config c;
 	int nranges, nallow, nforward, nw, i;
 	bool on;
@@ -180,15 +184,14 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 	nranges = ports_fetch(nl, ranges, 64);
 	if (nranges < 0)
 		return 1;
-	allow = calloc(2 * SHOW_PREFIXES, sizeof(*allow));
-	if (!allow)
-		return 1;
-	forward = allow + SHOW_PREFIXES;
-	nallow = allow_fetch(nl, allow, SHOW_PREFIXES);
+	allow = calloc(SHOW_PREFIXES, sizeof(*allow));
+	forward = calloc(SHOW_PREFIXES, sizeof(*forward));
+	nallow = allow && forward ? allow_fetch(nl, allow, SHOW_PREFIXES) : -1;
 	nforward = nallow < 0 ? -1 :
 		   forward_fetch(nl, forward, SHOW_PREFIXES);
 	if (nforward < 0) {
 		free(allow);
+		free(forward);
 		return 1;
 	}
 
@@ -218,7 +221,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		json_key("allow");
 		prefixes_print(allow, nallow);
 		json_key("forward");
-		prefixes_print(forward, nforward);
+		forward_print(forward, nforward, false);
 		if (c.tcp_syncookies >= 0)
 			json_u64("tcp_syncookies", c.tcp_syncookies);
 		else
@@ -256,7 +259,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 		printf("allow: ");
 		prefixes_print(allow, nallow);
 		printf("forward: ");
-		prefixes_print(forward, nforward);
+		forward_print(forward, nforward, false);
 		if (c.tcp_syncookies >= 0)
 			printf("tcp_syncookies: %d\n", c.tcp_syncookies);
 		if (c.ct_tcp_loose >= 0)
@@ -267,6 +270,7 @@ int show_main(struct sg_nl *nl, int argc, char **argv)
 			printf("warning: %s\n", w[i]);
 	}
 	free(allow);
+	free(forward);
 	return 0;
 }
 

@@ -54,6 +54,7 @@ static const char *const sg_attr_names[SYNGUARD_A_MAX + 1] = {
 	[SYNGUARD_A_BACKEND] = "backend",
 	[SYNGUARD_A_FORWARD] = "prefix",
 	[SYNGUARD_A_GATEWAY_TABLE] = "gateway_table",
+	[SYNGUARD_A_FORWARD_DEV] = "dev",
 };
 
 static const char *const sg_port_range_names[SYNGUARD_A_PORT_RANGE_MAX + 1] = {
@@ -228,7 +229,10 @@ static void sg_attr_at(const struct nlmsghdr *req, uint32_t offs, char *name,
 	}
 }
 
-/* " [min, max]" from an NLMSGERR_ATTR_POLICY nest, when it has one. */
+/*
+ * ", allowed MIN..MAX" or ", at most MAX bytes" from an
+ * NLMSGERR_ATTR_POLICY nest, when it has one.
+ */
 static void sg_policy_range(const struct nlattr *pol, char *out, size_t size)
 {
 	const struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX + 1] = { NULL };
@@ -243,6 +247,9 @@ static void sg_policy_range(const struct nlattr *pol, char *out, size_t size)
 		 tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH])
 		snprintf(out, size, ", allowed %u..%u bytes",
 			 mnl_attr_get_u32(tb[NL_POLICY_TYPE_ATTR_MIN_LENGTH]),
+			 mnl_attr_get_u32(tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH]));
+	else if (tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH])
+		snprintf(out, size, ", at most %u bytes",
 			 mnl_attr_get_u32(tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH]));
 }
 

@@ -37,7 +37,7 @@ static const struct {
 	{ "halfopen", halfopen_main, "halfopen" },
 	{ "ports", ports_main, "ports { add | del } RANGE... | ports { list | flush } | ports top [N]" },
 	{ "allow", allow_main, "allow { add | del } PREFIX... | allow { list | flush }" },
-	{ "forward", forward_main, "forward { add | del } PREFIX... | forward { list | flush }" },
+	{ "forward", forward_main, "forward { add | del } { PREFIX | dev IFNAME }... | forward { list | flush }" },
 	{ "backends", backends_main, "backends [show]" },
 	{ "showconf", showconf_main, "showconf" },
 	{ "setconf", setconf_main, "setconf { FILE | - }" },
@@ -82,14 +82,15 @@ static void sg_print_usage(FILE *f, const char *object)
 			"  source_limit N      half-opens per source prefix (1..1048576)\n"
 			"  prefix4 LEN         IPv4 source prefix length (0..32)\n"
 			"  prefix6 LEN         IPv6 source prefix length (0..128)\n"
-			"  gateway on|off      answer SYNs this host DNATs, or forwards to forward PREFIXes\n"
+			"  gateway on|off      answer SYNs this host DNATs, or forwards to or from the forward list\n"
 			"  gateway_table N     gateway destinations per namespace (64..65536)\n",
 			object ? "\n" : "\n");
 	if (!object || !strcmp(object, "ports") || !strcmp(object, "allow") ||
 	    !strcmp(object, "forward"))
 		fprintf(f, "\nRANGE is PORT or FIRST-LAST; no range at all protects every port.\n"
 			"PREFIX is ADDRESS[/LEN], IPv4 or IPv6; allowlisted sources never get cookies.\n"
-			"forward PREFIXes: forwarded destinations without DNAT that gateway mode protects (DNATed ones always are).\n");
+			"forward PREFIXes: forwarded destinations without DNAT that gateway mode protects (DNATed ones always are);\n"
+			"forward dev IFNAMEs: inbound interfaces whose forwarded SYNs it protects, whatever their destination.\n");
 	if (!object || !strcmp(object, "backends"))
 		fprintf(f, "\nbackends lists the gateway destinations and the options their\n"
 			"backends answered with (needs CAP_NET_ADMIN).\n");

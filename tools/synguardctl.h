@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include "nl.h"
@@ -33,6 +34,9 @@ int sg_parse_prefix(const char *what, const char *s, uint16_t *family,
 		    uint8_t addr[16], uint8_t *len);
 int sg_parse_range(const char *what, const char *s, uint16_t *first,
 		   uint16_t *last);
+/* An interface name into @name, NUL padded: one the kernel could have. */
+int sg_parse_ifname(const char *what, const char *s,
+		    char name[IF_NAMESIZE]);
 int sg_parse_onoff(const char *what, const char *s, uint32_t *v);
 const char *sg_mode_name(uint32_t mode);
 int sg_mode_parse(const char *s);
@@ -157,33 +161,53 @@ struct sg_prefix {
 };
 
 /*
- * Arrays of struct sg_range (ports) and struct sg_prefix (allow,
- * forward).
+ * An entry of the forward list: a destination prefix, or an inbound
+ * interface by name.
+ */
+struct sg_forward {
+	struct sg_prefix p;		/* unless @dev is set */
+	char dev[IF_NAMESIZE];		/* "" for a prefix */
+};
+
+/*
+ * Arrays of struct sg_range (ports), struct sg_prefix (allow) and
+ * struct sg_forward (forward: the prefixes first).
  */
 int ports_fetch(struct sg_nl *nl, void *r, int max);
 int allow_fetch(struct sg_nl *nl, void *p, int max);
-int forward_fetch(struct sg_nl *nl, void *p, int max);
+int forward_fetch(struct sg_nl *nl, void *f, int max);
 void ports_print(const void *r, int n);
 void prefixes_print(const void *p, int n);
+/*
+ * The forward list on one line (show), or its prefixes on one and each
+ * interface on its own, "dev NAME" (forward list). JSON: an array of
+ * "PREFIX" and "dev NAME" strings either way.
+ */
+void forward_print(const void *f, int n, bool lines);
 /* One part of a GET_SOURCES dump; -1 if it is malformed. */
 int sg_source_parse(const struct nlmsghdr *nlh, struct sg_prefix *src);
 
 /*
- * One struct sg_range, or struct sg_prefix of the allowlist or the
- * forward list, into a request, nested.
+ * One struct sg_range, struct sg_prefix of the allowlist or struct
+ * sg_forward into a request: nested, or an interface's name.
  */
 void sg_put_range(struct nlmsghdr *nlh, const void *item);
 void sg_put_allow(struct nlmsghdr *nlh, const void *item);
 void sg_put_forward(struct nlmsghdr *nlh, const void *item);
-/* "PORT" or "FIRST-LAST"; "ADDRESS/LEN". */
+/* "PORT" or "FIRST-LAST"; "ADDRESS/LEN"; that or "dev NAME". */
 void sg_format_range(const void *item, char *buf, size_t size);
 void sg_format_prefix(const void *item, char *buf, size_t size);
-/* Order for sorting, and equality. */
+void sg_format_forward(const void *item, char *buf, size_t size);
+/* Order for sorting (a forward list's prefixes first), and equality. */
 int sg_range_cmp(const void *a, const void *b);
 int sg_prefix_cmp(const void *a, const void *b);
+int sg_forward_cmp(const void *a, const void *b);
 
 /* The most items of a list one command takes, and a listing holds. */
 #define SG_LIST_MAX 256
+/* The forward list's interfaces (the kernel's limit), and all its entries. */
+#define SG_FORWARD_DEVS 16
+#define SG_FORWARD_MAX (SG_LIST_MAX + SG_FORWARD_DEVS)
 
 /*
  * One destination port of the kernel's per-port view (portstat.c): the

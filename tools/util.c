@@ -133,6 +133,37 @@ bad:
 	return -1;
 }
 
+/*
+ * As the kernel's dev_valid_name(): not empty, at most IF_NAMESIZE - 1
+ * bytes, not "." or "..", no '/', ':' or white space.
+ */
+int sg_parse_ifname(const char *what, const char *s, char name[IF_NAMESIZE])
+{
+	size_t len = strlen(s);
+	const char *c;
+
+	if (!len) {
+		sg_err("%s%sempty interface name", what ?: "", what ? ": " : "");
+		return -1;
+	}
+	if (len >= IF_NAMESIZE) {
+		sg_err("%s%sinterface name '%s' too long (at most %d bytes)",
+		       what ?: "", what ? ": " : "", s, IF_NAMESIZE - 1);
+		return -1;
+	}
+	for (c = s; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			break;
+	if (*c || !strcmp(s, ".") || !strcmp(s, "..")) {
+		sg_err("%s%sinvalid interface name '%s'", what ?: "",
+		       what ? ": " : "", s);
+		return -1;
+	}
+	memset(name, 0, IF_NAMESIZE);
+	memcpy(name, s, len);
+	return 0;
+}
+
 void sg_format_addr(char *out, size_t size, int family, const void *addr,
 		    int len)
 {

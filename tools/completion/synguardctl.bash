@@ -75,9 +75,26 @@ _synguardctl()
 		((nwords == 1)) &&
 			COMPREPLY=($(compgen -W "add del list flush top" -- "$cur"))
 		;;
-	allow | forward)
+	allow)
 		((nwords == 1)) &&
 			COMPREPLY=($(compgen -W "add del list flush" -- "$cur"))
+		;;
+	forward)
+		if ((nwords == 1)); then
+			COMPREPLY=($(compgen -W "add del list flush" -- "$cur"))
+		elif [[ $prev == dev ]]; then
+			# The names of this namespace's interfaces, or -n's.
+			local ns=() j
+			for ((j = 1; j < cword; j++)); do
+				[[ ${words[j]} == -n || ${words[j]} == --netns ]] &&
+					ns=(-n "${words[j + 1]}")
+			done
+			COMPREPLY=($(compgen -W "$(ip "${ns[@]}" -o link show 2>/dev/null |
+				awk -F': ' '{ sub(/@.*/, "", $2); print $2 }')" -- "$cur"))
+		elif [[ ${words[cword - nwords + 1]} == add ||
+			${words[cword - nwords + 1]} == del ]]; then
+			COMPREPLY=($(compgen -W "dev" -- "$cur"))
+		fi
 		;;
 	help)
 		((nwords == 1)) && COMPREPLY=($(compgen -W "$objects" -- "$cur"))

@@ -14,8 +14,9 @@
  * it is for the caller to check afterwards.
  *
  * --oversize sends every request attribute with a wrong size (too long,
- * much too long, too short) and fails unless the kernel refuses each one
- * with an error and an extack message.
+ * much too long, too short; an interface name empty or without its NUL)
+ * and fails unless the kernel refuses each one with an error and an
+ * extack message.
  *
  * --churn changes the mode, the watermarks and the table size for
  * SECONDS, a new set every one to three milliseconds, each a random
@@ -245,6 +246,25 @@ static int oversize(struct mnl_socket *sock, uint16_t family)
 		err = request(sock, nlh, msg, sizeof(msg));
 		printf("%s: first port of %u bytes: %d %s\n",
 		       err && *msg ? "PASS" : "FAIL", i ? 4000 : 4, err, msg);
+		failed += !err || !*msg;
+	}
+	/*
+	 * the forward list's interface names: no byte, an empty name, 16
+	 * characters, and junk without a NUL
+	 */
+	for (i = 0; i < 5; i++) {
+		static const char *const names[] = {
+			NULL, "", "abcdefghijklmnop", NULL, NULL,
+		};
+		static const unsigned int dlens[] = { 0, 1, 17, 64, 4000 };
+		struct nlmsghdr *nlh = start(family, SYNGUARD_CMD_FORWARD_ADD,
+					     ++seq);
+
+		mnl_attr_put(nlh, SYNGUARD_A_FORWARD_DEV, dlens[i],
+			     names[i] ? names[i] : (const char *)junk);
+		err = request(sock, nlh, msg, sizeof(msg));
+		printf("%s: forward interface name of %u bytes: %d %s\n",
+		       err && *msg ? "PASS" : "FAIL", dlens[i], err, msg);
 		failed += !err || !*msg;
 	}
 	return failed ? 1 : 0;

@@ -129,17 +129,22 @@
  *     SYNGUARD_A_ALLOW				nest (as above)
  *
  * SYNGUARD_CMD_FORWARD_ADD, SYNGUARD_CMD_FORWARD_DEL (do, admin): the
- * forward list, destination prefixes gateway mode protects without DNAT
- * (DNATed destinations it always does), at most 256
- *   request: one or more
+ * forward list, what gateway mode protects without DNAT (DNATed
+ * destinations it always does): destination prefixes, at most 256, and
+ * inbound interfaces, at most 16, named as nft's iifname names them (a
+ * SYN that arrives through one, whatever its destination)
+ *   request: one or more of either, in any mix
  *     SYNGUARD_A_FORWARD			nest
  *       SYNGUARD_A_PREFIX_FAMILY		u16
  *       SYNGUARD_A_PREFIX_ADDR			binary (4 or 16 bytes)
  *       SYNGUARD_A_PREFIX_LEN			u8
+ *     SYNGUARD_A_FORWARD_DEV			string (an interface name, NUL
+ *						terminated, at most 15 bytes)
  *
  * SYNGUARD_CMD_FORWARD_GET (do)
- *   reply: zero or more
+ *   reply: zero or more of each
  *     SYNGUARD_A_FORWARD			nest (as above)
+ *     SYNGUARD_A_FORWARD_DEV			string
  *
  * SYNGUARD_CMD_GET_PORT_STATS (dump): destination ports by SYNs, busiest
  * first (last second's rate, then total); at most SYNGUARD_PORT_STATS
@@ -264,6 +269,7 @@ enum {
 	SYNGUARD_A_EVENT,
 	SYNGUARD_A_FORWARD,
 	SYNGUARD_A_GATEWAY_TABLE,
+	SYNGUARD_A_FORWARD_DEV,
 
 	__SYNGUARD_A_MAX,
 	SYNGUARD_A_MAX = (__SYNGUARD_A_MAX - 1)
