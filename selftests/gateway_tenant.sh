@@ -213,7 +213,14 @@ cases()
 
 sg_ns_counter_above() { (($(sg_ns_counter "$1" "$2") > $3)); }
 
-for SG_REGIME in kernel always auto; do
+regimes="kernel always auto"
+# auto takes the tenant's table on the path always does, under a flood at
+# the host's port as well: make check-all runs it.
+if [[ -n "${SYNGUARD_QUICK:-}" ]]; then
+	regimes="kernel always"
+	sg_skip "auto: SYNGUARD_QUICK (make check-all runs it)"
+fi
+for SG_REGIME in $regimes; do
 	if [[ "$SG_REGIME" != kernel ]]; then
 		sg_load mode="$SG_REGIME" ||
 			{ sg_fail "insmod synguard mode=$SG_REGIME"; continue; }
