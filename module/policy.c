@@ -441,7 +441,9 @@ out:
 				   SG_POLICY_IDLE_PERIOD);
 		return;
 	}
-	atomic_set(&sn->policy_idle, 0);
+	/* Every SYN reads it: written only when the backstop, not a SYN, woke us. */
+	if (atomic_read(&sn->policy_idle))
+		atomic_set(&sn->policy_idle, 0);
 	queue_delayed_work(system_power_efficient_wq, &sn->policy_work, HZ);
 }
 
